@@ -1,0 +1,25 @@
+//! The engine of coro: what a coroutine is to the type system, and what drives it.
+//!
+//! A `#[coro::coroutine]` function is an ordinary `async` body whose suspension points were inserted by the
+//! macro. This crate owns the vocabulary the macro and the user share:
+//!
+//! - [`Suspend`]: the marker that says "a call producing this value suspends the coroutine". The macro awaits
+//!   exactly the calls whose value implements it; everything else passes through untouched.
+//! - [`wait`] and [`nowait!`]: the two escape hatches, to await a stored coroutine and to keep a call
+//!   unawaited.
+//! - [`block_on`]: drive one coroutine to completion on the current thread.
+//! - [`yield_now`]: give other coroutines a turn.
+//!
+//! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
+//! module; it is not a public API.
+
+mod block_on;
+mod suspend;
+mod yield_now;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use block_on::block_on;
+pub use suspend::{Suspend, wait};
+pub use yield_now::{YieldNow, yield_now};

@@ -1,0 +1,91 @@
+//! Assembling the expansion of `#[coro::coroutine]`.
+//!
+//! ```text
+//! fn f(mut a: A, (b, c): (B, C)) -> T { body }
+//! ```
+//! becomes
+//! ```text
+//! fn f(a: A, __arg1: (B, C)) -> impl ::coro::Suspend<Output = T> {
+//!     ::coro::__private::co::<T, _>(async move {
+//!         let mut a = a;
+//!         let (b, c) = __arg1;
+//!         body, with its suspension points inserted
+//!     })
+//! }
+//! ```
+//! Every argument is moved into the future, as `async fn` does, so nothing runs and nothing is dropped until
+//! the coroutine is awaited or spawned. `co::<T, _>` gives the `async` block its output type, so `?` and
+//! `return` infer against `T`; a return type written with `impl Trait` cannot be named there and is left to
+//! inference.
+
+use crate::args::Args;
+use crate::item::CoroutineFn;
+use crate::rewrite::Rewriter;
+use proc_macro2::{Span, TokenStream, TokenTree};
+use quote::{ToTokens, format_ident, quote};
+use syn::{FnArg, Pat, ReturnType, Signature, Type, parse_quote};
+
+pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
+    let Args { krate } = Args::parse(args)?;
+    let CoroutineFn { attrs, vis, mut sig, body } = CoroutineFn::parse(item)?;
+    let returns: Type = match &sig.output {
+        ReturnType::Default => parse_quote!(()),
+        ReturnType::Type(_, ty) => (**ty).clone(),
+    };
+    sig.output = parse_quote!(-> impl #krate::Suspend<Output = #returns>);
+
+    let Some(mut body) = body else {
+        return Ok(quote!(#(#attrs)* #vis #sig;));
+    };
+    let moves = move_arguments_in(&mut sig);
+    let nameable = !mentions_impl_trait(returns.to_token_stream());
+    Rewriter::new(&krate, nameable.then_some(&returns)).rewrite_body(&mut body);
+    let output = if nameable { returns.to_token_stream() } else { quote!(_) };
+    let stmts = &body.stmts;
+    Ok(quote! {
+        #(#attrs)*
+        #vis #sig {
+            #krate::__private::co::<#output, _>(async move {
+                #(#moves)*
+                #(#stmts)*
+            })
+        }
+    })
+}
+
+/// Rebinds every argument inside the `async` block, so all of them are owned by the future.
+///
+/// A plain `name: T` keeps its name (its `mut` moves to the rebinding); any other pattern is replaced by a
+/// hidden name in the signature and destructured inside the block, where its bindings live.
+fn move_arguments_in(sig: &mut Signature) -> Vec<TokenStream> {
+    let mut moves = Vec::new();
+    for (index, arg) in sig.inputs.iter_mut().enumerate() {
+        let FnArg::Typed(arg) = arg else { continue };
+        match &mut *arg.pat {
+            Pat::Ident(binding) if binding.by_ref.is_none() && binding.subpat.is_none() => {
+                let name = &binding.ident;
+                let mutability = binding.mutability.take();
+                moves.push(quote!(let #mutability #name = #name;));
+            }
+            pattern => {
+                let hidden = format_ident!("__coro_arg{}", index, span = Span::mixed_site());
+                let original = std::mem::replace(pattern, parse_quote!(#hidden));
+                moves.push(match original {
+                    // `_` would drop the argument at once; an `async fn` keeps it to the end.
+                    Pat::Wild(_) => quote!(let #hidden = #hidden;),
+                    original => quote!(let #original = #hidden;),
+                });
+            }
+        }
+    }
+    moves
+}
+
+/// Whether a type mentions `impl Trait` anywhere, which an `async` block's output cannot name.
+fn mentions_impl_trait(tokens: TokenStream) -> bool {
+    tokens.into_iter().any(|token| match token {
+        TokenTree::Ident(ident) => ident == "impl",
+        TokenTree::Group(group) => mentions_impl_trait(group.stream()),
+        _ => false,
+    })
+}

@@ -1,0 +1,274 @@
+//! Inserting the suspension points into a coroutine's body.
+//!
+//! The rule (`shared/design/coroutine-macro.md`): every function call and method call is handed to the
+//! runtime's `__auto_await!`, which awaits it when its value is `coro::Suspend` and passes it through
+//! otherwise. Only calls are candidates; what the visitor leaves alone is as important:
+//!
+//! - closures, `async` blocks and `const` blocks: they are separate bodies, synchronous or explicitly async;
+//! - nested items, types, generic arguments, patterns and array lengths: not run by this body, or const;
+//! - the operand of a user's `.await`: the user already awaits it (this is how foreign futures are used);
+//! - arguments of macros, except the std formatting, assertion and `vec!` macros whose arguments are plain
+//!   expressions: `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
+//! - calls whose result type is chosen by the context, where a probe would stop inference
+//!   ([`SKIPPED_METHODS`], [`SKIPPED_PATH_CALLS`]), and tuple-struct or variant constructors.
+//!
+//! Where the user wrote the type down (`let x: T = call()`, and the `return` operand and tail of a fn with
+//! a declared return type), the probe is told the type, so `let f: ReadFuture = s.read(..)` stores the
+//! future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as usual.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{ToTokens, quote_spanned};
+use syn::punctuated::Punctuated;
+use syn::spanned::Spanned;
+use syn::visit_mut::{self, VisitMut};
+use syn::{Block, Expr, GenericArgument, Item, Local, Macro, Pat, Path, Stmt, Token, Type};
+
+/// Methods whose result type is decided by the context, or that only unwrap such a value: never awaited.
+const SKIPPED_METHODS: &[&str] = &[
+    "into",
+    "try_into",
+    "collect",
+    "sum",
+    "product",
+    "parse",
+    "unwrap",
+    "expect",
+    "unwrap_or",
+    "unwrap_or_else",
+    "unwrap_or_default",
+    "unwrap_unchecked",
+];
+
+/// Path calls never awaited: conversions whose type comes from the context (`Default::default()`,
+/// `T::from(x)`), and std functions that return `!` (a `!` value has no type the probe could look at).
+const SKIPPED_PATH_CALLS: &[&str] = &[
+    "default",
+    "from",
+    "try_from",
+    "from_iter",
+    "from_str",
+    "into",
+    "try_into",
+    "exit",
+    "abort",
+    "panic_any",
+    "resume_unwind",
+    "unreachable_unchecked",
+];
+
+/// std macros whose arguments are plain expressions, rewritten like the rest of the body.
+const EXPRESSION_MACROS: &[&str] = &[
+    "println",
+    "print",
+    "eprintln",
+    "eprint",
+    "format",
+    "format_args",
+    "write",
+    "writeln",
+    "panic",
+    "assert",
+    "assert_eq",
+    "assert_ne",
+    "debug_assert",
+    "debug_assert_eq",
+    "debug_assert_ne",
+    "dbg",
+    "vec",
+    "todo",
+    "unimplemented",
+    "unreachable",
+];
+
+/// Rewrites one coroutine body in place.
+pub(crate) struct Rewriter<'a> {
+    /// The path of the `coro` crate.
+    krate: &'a Path,
+    /// The declared return type, when the `return` operands and the tail must be checked against it.
+    returns: Option<&'a Type>,
+}
+
+impl<'a> Rewriter<'a> {
+    pub(crate) fn new(krate: &'a Path, returns: Option<&'a Type>) -> Self {
+        Rewriter { krate, returns }
+    }
+
+    /// Rewrites a fn body: its statements, and its tail expression as a value of the declared type.
+    pub(crate) fn rewrite_body(&mut self, body: &mut Block) {
+        let (stmts, tail) = match body.stmts.split_last_mut() {
+            Some((Stmt::Expr(tail, None), stmts)) => (stmts, Some(tail)),
+            _ => (&mut body.stmts[..], None),
+        };
+        stmts.iter_mut().for_each(|stmt| self.visit_stmt_mut(stmt));
+        if let Some(tail) = tail {
+            self.rewrite_returned(tail);
+        }
+    }
+
+    /// A value that leaves the fn (`return` operand or tail).
+    fn rewrite_returned(&mut self, value: &mut Expr) {
+        let Some(ty) = self.returns else {
+            return self.visit_expr_mut(value);
+        };
+        self.rewrite_typed(value, ty);
+        let span = value.span();
+        let private = self.private(span);
+        let inner = std::mem::replace(value, Expr::Verbatim(TokenStream::new()));
+        *value = Expr::Verbatim(quote_spanned!(span=> #private::returned!(#ty; #inner)));
+    }
+
+    /// An expression whose type the user wrote down.
+    fn rewrite_typed(&mut self, expr: &mut Expr, ty: &Type) {
+        let expr = peel_parens(expr);
+        if is_candidate(expr) {
+            visit_mut::visit_expr_mut(self, expr);
+            self.wrap(expr, Some(ty));
+        } else {
+            self.visit_expr_mut(expr);
+        }
+    }
+
+    /// Replaces the call `expr` with its `__auto_await!` expansion.
+    fn wrap(&self, expr: &mut Expr, ty: Option<&Type>) {
+        // The macro call carries the user's span, so a classification error points at the user's call.
+        let span = expr.span();
+        let private = self.private(span);
+        let call = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
+        let ty = ty.map(|ty| quote_spanned!(span=> ; #ty));
+        *expr = Expr::Verbatim(quote_spanned!(span=> #private::auto_await!(#call #ty)));
+    }
+
+    /// `coro::__private`, every token on `span`: a macro call's span starts at its path, so this is what
+    /// makes errors and warnings about the expansion point at the user's expression.
+    fn private(&self, span: Span) -> TokenStream {
+        let krate = self.krate.to_token_stream().into_iter().map(|mut token| {
+            token.set_span(span);
+            token
+        });
+        quote_spanned!(span=> #(#krate)*::__private)
+    }
+
+    /// Rewrites what an expression contains, but not the expression itself (the operand of `.await`).
+    fn visit_operand(&mut self, expr: &mut Expr) {
+        match peel_parens(expr) {
+            expr @ (Expr::Call(_) | Expr::MethodCall(_)) => visit_mut::visit_expr_mut(self, expr),
+            expr => self.visit_expr_mut(expr),
+        }
+    }
+}
+
+impl VisitMut for Rewriter<'_> {
+    fn visit_expr_mut(&mut self, expr: &mut Expr) {
+        match expr {
+            Expr::Closure(_) | Expr::Async(_) | Expr::Const(_) => return,
+            Expr::Await(awaited) => return self.visit_operand(&mut awaited.base),
+            // `[value; LEN]`: the length is a const context.
+            Expr::Repeat(repeat) => return self.visit_expr_mut(&mut repeat.expr),
+            Expr::Return(ret) => {
+                if let Some(value) = &mut ret.expr {
+                    self.rewrite_returned(value);
+                }
+                return;
+            }
+            _ => {}
+        }
+        visit_mut::visit_expr_mut(self, expr);
+        if is_candidate(expr) {
+            self.wrap(expr, None);
+        }
+    }
+
+    fn visit_local_mut(&mut self, local: &mut Local) {
+        let (Pat::Type(typed), Some(init)) = (&local.pat, &mut local.init) else {
+            return visit_mut::visit_local_mut(self, local);
+        };
+        if matches!(*typed.ty, Type::Infer(_)) {
+            return visit_mut::visit_local_mut(self, local);
+        }
+        let ty = typed.ty.clone();
+        self.rewrite_typed(&mut init.expr, &ty);
+        if let Some((_, diverge)) = &mut init.diverge {
+            self.visit_expr_mut(diverge);
+        }
+    }
+
+    fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        if !is_expression_macro(&mac.path) {
+            return;
+        }
+        let parsed = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated);
+        if let Ok(mut args) = parsed {
+            args.iter_mut().for_each(|arg| self.visit_expr_mut(arg));
+            mac.tokens = args.into_token_stream();
+        } else if let Ok(mut repeat) = mac.parse_body::<RepeatArgs>() {
+            // `vec![value; len]`: unlike an array length, `len` is an ordinary run-time expression.
+            self.visit_expr_mut(&mut repeat.value);
+            self.visit_expr_mut(&mut repeat.len);
+            mac.tokens = repeat.into_token_stream();
+        }
+    }
+
+    fn visit_item_mut(&mut self, _: &mut Item) {}
+    fn visit_type_mut(&mut self, _: &mut Type) {}
+    fn visit_generic_argument_mut(&mut self, _: &mut GenericArgument) {}
+    fn visit_pat_mut(&mut self, _: &mut Pat) {}
+}
+
+/// Whether `expr` is a call that goes through the probe.
+fn is_candidate(expr: &Expr) -> bool {
+    match expr {
+        Expr::Call(call) => match &*call.func {
+            Expr::Path(func) => func.path.segments.last().is_none_or(|last| {
+                let name = last.ident.to_string();
+                let constructor = name.starts_with(|c: char| c.is_uppercase());
+                !constructor && !SKIPPED_PATH_CALLS.contains(&name.as_str())
+            }),
+            _ => true,
+        },
+        Expr::MethodCall(call) => !SKIPPED_METHODS.contains(&call.method.to_string().as_str()),
+        _ => false,
+    }
+}
+
+/// `println!`, `std::println!`, `core::assert!`, ...: a macro of [`EXPRESSION_MACROS`] by its std name.
+fn is_expression_macro(path: &Path) -> bool {
+    let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
+    let (name, prefix) = match segments.split_last() {
+        Some((name, prefix)) => (name, prefix),
+        None => return false,
+    };
+    let std_path = match prefix {
+        [] => path.leading_colon.is_none(),
+        [root] => matches!(root.as_str(), "std" | "core" | "alloc"),
+        _ => false,
+    };
+    std_path && EXPRESSION_MACROS.contains(&name.as_str())
+}
+
+fn peel_parens(expr: &mut Expr) -> &mut Expr {
+    match expr {
+        Expr::Paren(paren) => peel_parens(&mut paren.expr),
+        expr => expr,
+    }
+}
+
+/// The body of `vec![value; len]`.
+struct RepeatArgs {
+    value: Expr,
+    semi: Token![;],
+    len: Expr,
+}
+
+impl syn::parse::Parse for RepeatArgs {
+    fn parse(input: syn::parse::ParseStream) -> syn::Result<Self> {
+        Ok(RepeatArgs { value: input.parse()?, semi: input.parse()?, len: input.parse()? })
+    }
+}
+
+impl ToTokens for RepeatArgs {
+    fn to_tokens(&self, tokens: &mut TokenStream) {
+        self.value.to_tokens(tokens);
+        self.semi.to_tokens(tokens);
+        self.len.to_tokens(tokens);
+    }
+}

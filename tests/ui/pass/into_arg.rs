@@ -1,0 +1,9 @@
+#![allow(dead_code, unused_variables, unused_mut, unused_imports)]
+use coro_test_support::prelude::*;
+
+#[coro::coroutine]
+fn case(x: u32) -> u64 {
+    takes_u64(x.into())
+}
+
+fn main() {}

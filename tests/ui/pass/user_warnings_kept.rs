@@ -1,0 +1,10 @@
+#![allow(dead_code, unused_variables, unused_mut, unused_imports)]
+use coro_test_support::prelude::*;
+
+#[coro::coroutine]
+fn case(x: u32) -> u32 {
+    return x;
+    takes_u32(x)
+}
+
+fn main() {}
