@@ -68,3 +68,64 @@ impl ThreadParker {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::block_on;
+    use std::future::{Future, poll_fn};
+    use std::sync::mpsc;
+    use std::task::{Poll, Waker};
+    use std::thread;
+
+    /// A future that is pending until another thread wakes it once; it counts its polls.
+    fn woken_from(waker_tx: mpsc::Sender<Waker>, polls: &mut u32) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            *polls += 1;
+            if *polls == 1 {
+                waker_tx.send(cx.waker().clone()).unwrap();
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        })
+    }
+
+    #[test]
+    fn sleeps_until_woken_from_another_thread() {
+        let (waker_tx, waker_rx) = mpsc::channel::<Waker>();
+        let waker = thread::spawn(move || waker_rx.recv().unwrap().wake());
+        let mut polls = 0;
+        block_on(woken_from(waker_tx, &mut polls));
+        waker.join().unwrap();
+        // Polled once before the wake and once after: never re-polled without a wake (no busy loop).
+        assert_eq!(polls, 2);
+    }
+
+    #[test]
+    fn a_wake_during_the_poll_is_not_lost() {
+        let mut polls = 0;
+        block_on(poll_fn(|cx| {
+            polls += 1;
+            if polls < 3 {
+                cx.waker().wake_by_ref();
+                Poll::Pending
+            } else {
+                Poll::Ready(())
+            }
+        }));
+        assert_eq!(polls, 3);
+    }
+
+    #[test]
+    fn nested_block_on_gets_a_parker_of_its_own() {
+        let inner_polls = block_on(async {
+            let (waker_tx, waker_rx) = mpsc::channel::<Waker>();
+            let waker = thread::spawn(move || waker_rx.recv().unwrap().wake());
+            let mut polls = 0;
+            block_on(woken_from(waker_tx, &mut polls));
+            waker.join().unwrap();
+            polls
+        });
+        assert_eq!(inner_polls, 2);
+    }
+}

@@ -36,12 +36,12 @@ use std::pin::Pin;
 /// Only operations should implement it, never handles: a type that is `Suspend` can never be stored by
 /// calling the function that makes it, only through [`nowait!`](crate::nowait).
 #[diagnostic::on_unimplemented(
-    message = "`{Self}` is not a suspending operation, but the `#[coro::coroutine]` transform had to treat it as one",
-    label = "the type of this call's result is not known where the call is made",
-    note = "inside a `#[coro::coroutine]` fn each call is classified (suspend / plain) by its own type, before the code around it is type-checked",
-    note = "name the type at the call: a turbofish (`make::<T>()`, `.parse::<u32>()`), `T::default()`, or `let x: T = call();`",
+    message = "`{Self}` is not a suspending operation (`coro::Suspend`)",
+    label = "expected a suspending operation here",
+    note = "inside a `#[coro::coroutine]` fn a call is awaited when its own type is `Suspend`, which is decided before the code around it is type-checked",
     note = "a call that never returns (`-> !`) must be written `coro::nowait!(call())`",
-    note = "to pass a coroutine to a function that takes a future, use the macro form (`spawn!(f(x))`) or `coro::nowait!(f(x))`"
+    note = "a call whose type the context decides (`fn make<T>() -> T`) needs it named: `make::<T>()`, `.parse::<u32>()` or `let x: T = call();`",
+    note = "a coroutine call inside a coroutine is already awaited: to pass the coroutine itself, use the macro form (`spawn!(f(x))`) or `coro::nowait!(f(x))`"
 )]
 pub trait Suspend: Future {}
 

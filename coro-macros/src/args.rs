@@ -15,13 +15,17 @@ impl Args {
         let mut args = Args { krate: parse_quote!(::coro) };
         syn::meta::parser(|meta| {
             if meta.path.is_ident("crate") {
-                args.krate = meta.value()?.parse()?;
+                let value = meta.value()?;
+                args.krate = value.parse().map_err(|_| {
+                    value
+                        .error("`crate` takes the path of the coro crate, without quotes: `crate = my::coro`")
+                })?;
                 Ok(())
             } else {
                 let name = quote::ToTokens::to_token_stream(&meta.path).to_string().replace(' ', "");
                 Err(meta.error(format_args!(
-                    "unknown argument `{name}`: `#[coro::coroutine]` takes no argument but \
-                     `crate = path::to::coro` (for a re-exported `coro`); remove `{name}`"
+                    "unknown argument `{name}`: `#[coro::coroutine]` takes one optional argument, \
+                     `crate = path::to::coro` (for a re-exported coro); remove `{name}`"
                 )))
             }
         })

@@ -23,16 +23,18 @@ use crate::item::CoroutineFn;
 use crate::rewrite::Rewriter;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote};
-use syn::{FnArg, Pat, ReturnType, Signature, Type, parse_quote};
+use syn::spanned::Spanned;
+use syn::{FnArg, Pat, ReturnType, Signature, Type, parse_quote, parse_quote_spanned};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let Args { krate } = Args::parse(args)?;
     let CoroutineFn { attrs, vis, mut sig, body } = CoroutineFn::parse(item)?;
-    let returns: Type = match &sig.output {
-        ReturnType::Default => parse_quote!(()),
-        ReturnType::Type(_, ty) => (**ty).clone(),
+    let (returns, span): (Type, Span) = match &sig.output {
+        ReturnType::Default => (parse_quote!(()), sig.ident.span()),
+        ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),
     };
-    sig.output = parse_quote!(-> impl #krate::Suspend<Output = #returns>);
+    // On the user's return type, so a caller's type error shows the future of `T` where `T` was written.
+    sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns>);
 
     let Some(mut body) = body else {
         return Ok(quote!(#(#attrs)* #vis #sig;));

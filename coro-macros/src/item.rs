@@ -45,17 +45,18 @@ impl CoroutineFn {
                  compile time; remove `const`",
             ));
         }
-        if let Some(abi) = &sig.abi {
-            return Err(Error::new(
-                abi.span(),
-                "an `extern` fn cannot be a coroutine: it would return a Rust future, which no foreign caller \
-                 can drive; remove the `extern` ABI and call the coroutine from a plain Rust fn",
-            ));
-        }
         if let Some(variadic) = &sig.variadic {
             return Err(Error::new(
-                variadic.span(),
+                variadic.dots.span(),
                 "a coroutine cannot be variadic: take a slice (`args: &[T]`) or a `Vec<T>` instead",
+            ));
+        }
+        if let Some(abi) = &sig.abi {
+            return Err(Error::new_spanned(
+                abi,
+                "an `extern` fn cannot be a coroutine: it would return a Rust future, which foreign code cannot \
+                 drive; remove the ABI, and expose the coroutine to foreign code through a separate \
+                 `extern \"C\" fn` that runs it with `coro::block_on(..)`",
             ));
         }
         Ok(())
@@ -108,7 +109,7 @@ fn not_a_fn(tokens: TokenStream) -> Option<Error> {
         Item::Impl(_) | Item::Trait(_) => {
             "; put the attribute on each method that should suspend, inside the block"
         }
-        _ => "",
+        _ => "; remove it, or put it on the `fn`s that should suspend",
     };
     Some(Error::new(
         span,

@@ -1,0 +1,5 @@
+//! Misuse: `crate = ` given a string, not a path. Fix: `crate = my::coro` without quotes.
+#[coro::coroutine(crate = "coro")]
+fn f() {}
+
+fn main() {}
