@@ -42,6 +42,76 @@
 #[doc(inline)]
 pub use coro_core::*;
 
+/// Turns a synchronous-looking `fn` into a coroutine: a stackless state machine that suspends where its
+/// operations would block.
+///
+/// ```
+/// use std::io;
+///
+/// #[coro::coroutine]
+/// fn countdown(from: u32) -> io::Result<u32> {
+///     let mut ticks = 0;
+///     for _ in 0..from {
+///         coro::yield_now(); // a suspending operation: awaited in place
+///         ticks += 1;
+///     }
+///     Ok(ticks)
+/// }
+///
+/// #[coro::coroutine]
+/// fn twice() -> io::Result<u32> {
+///     let first = countdown(2)?; // a coroutine call suspends too
+///     Ok(first + countdown(3)?)
+/// }
+///
+/// assert_eq!(coro::block_on(twice()).unwrap(), 5);
+/// ```
+///
+/// # What it becomes
+///
+/// `fn f(args) -> T { body }` becomes `fn f(args) -> impl coro::Suspend<Output = T>` whose body is an
+/// `async move` block that owns every argument, exactly like an `async fn`: calling it runs nothing; the
+/// coroutine runs when it is called from another coroutine, spawned, or driven by [`block_on`]. `return` and
+/// the tail expression are checked against `T` with the usual coercions (`return Err(Box::new(e))` works in a
+/// fn returning `Result<_, Box<dyn Error>>`). The future has exactly the size of the hand-written `async fn`
+/// with explicit `.await`s, and is `Send` exactly when that one is.
+///
+/// It applies to free functions, methods (`self`, `&self`, `&mut self`), generic functions, and trait methods
+/// with or without a default body. Write it with its path, `#[coro::coroutine]`: a bare `#[coroutine]`
+/// collides with rustc's unstable built-in attribute of that name (E0659, E0658).
+///
+/// # Which calls suspend
+///
+/// Every function and method call is classified by the type of its value, at compile time: if the type
+/// implements [`Suspend`], the call is awaited; otherwise its value passes through untouched.
+///
+/// - Handles are plain, operations suspend: storing a value never suspends, `handle.join()` does.
+/// - Left as written: closures, `async` blocks, `const` contexts, nested items, and the operand of an
+///   explicit `.await`, which is how futures from other crates are used (`reqwest::get(url).await`).
+/// - Macro arguments are left as written, so `spawn!(f(x))` receives the coroutine, except those of the std
+///   formatting and assertion macros and `vec!`, which are rewritten like the body.
+/// - Never awaited, because their type comes from the context: `into`, `try_into`, `collect`, `sum`,
+///   `product`, `parse`, the `unwrap`/`expect` family, `Default::default()`, `T::from(..)`-style
+///   conversions, the std functions returning `!`, and tuple-struct and variant constructors.
+/// - Where you wrote the type (`let x: T = call()`, `return call()`, the tail call), a call whose value
+///   already has that type is stored, not awaited: `let op: ReadFuture = s.read(buf);` keeps the operation.
+///
+/// Two escape hatches: [`nowait!`]`(call())` keeps a call unawaited, and [`wait`]`(value)` awaits a stored
+/// one. A recursive coroutine boxes its recursive call: `Box::pin(coro::nowait!(walk(n - 1)))` is a call
+/// whose value is `Suspend`, so it is awaited.
+///
+/// # Arguments
+///
+/// `#[coro::coroutine(crate = path::to::coro)]` names the `coro` crate when it is reached under another path
+/// (a re-export); the default is `::coro`.
+///
+/// # Limits
+///
+/// - A call whose type only the context decides (`takes_bar(make())`, or `let t = make();` with
+///   `fn make<T: Default>() -> T`) fails with E0282/E0283: write `make::<Bar>()` or `let t: Bar = make();`.
+/// - A call to your own function returning `!` must be written `coro::nowait!(fatal())`.
+/// - Compile time grows with the number of calls in one coroutine (BENCHMARKS.md has the figures): keep
+///   large synchronous stretches in plain helper functions.
 pub use coro_macros::coroutine;
 
 /// Networking types that mirror `std::net`; their methods suspend the calling coroutine.

@@ -14,7 +14,10 @@ mod rewrite;
 
 use proc_macro::TokenStream;
 
-/// Turns a `fn` into a coroutine. See `coro::coroutine` for the full documentation.
+/// Turns a `fn` into a coroutine.
+///
+/// The rule for which calls suspend, the arguments and the limits are documented on its re-export,
+/// `coro::coroutine`.
 #[proc_macro_attribute]
 pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     coroutine::expand(args.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
