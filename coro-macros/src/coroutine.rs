@@ -24,7 +24,7 @@ use crate::rewrite::Rewriter;
 use proc_macro2::{Span, TokenStream, TokenTree};
 use quote::{ToTokens, format_ident, quote};
 use syn::spanned::Spanned;
-use syn::{FnArg, Pat, ReturnType, Signature, Type, parse_quote, parse_quote_spanned};
+use syn::{Block, FnArg, Pat, Path, ReturnType, Signature, Type, parse_quote, parse_quote_spanned};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let Args { krate } = Args::parse(args)?;
@@ -36,23 +36,39 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     // On the user's return type, so a caller's type error shows the future of `T` where `T` was written.
     sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns>);
 
-    let Some(mut body) = body else {
+    let Some(body) = body else {
         return Ok(quote!(#(#attrs)* #vis #sig;));
     };
     let moves = move_arguments_in(&mut sig);
-    let nameable = !mentions_impl_trait(returns.to_token_stream());
-    Rewriter::new(&krate, nameable.then_some(&returns)).rewrite_body(&mut body);
-    let output = if nameable { returns.to_token_stream() } else { quote!(_) };
-    let stmts = &body.stmts;
+    let body = async_body(&krate, Some(&returns), &moves, body);
     Ok(quote! {
         #(#attrs)*
         #vis #sig {
-            #krate::__private::co::<#output, _>(async move {
-                #(#moves)*
-                #(#stmts)*
-            })
+            #body
         }
     })
+}
+
+/// `co::<T, _>(async move { prelude; body })`, with the body's suspension points inserted.
+///
+/// `returns` is the declared output type `T`; without one, or when it mentions `impl Trait` (which an
+/// `async` block's output cannot name), the output is left to inference.
+pub(crate) fn async_body(
+    krate: &Path,
+    returns: Option<&Type>,
+    prelude: &[TokenStream],
+    mut body: Block,
+) -> TokenStream {
+    let returns = returns.filter(|ty| !mentions_impl_trait(ty.to_token_stream()));
+    Rewriter::new(krate, returns).rewrite_body(&mut body);
+    let output = returns.map_or_else(|| quote!(_), ToTokens::to_token_stream);
+    let stmts = &body.stmts;
+    quote! {
+        #krate::__private::co::<#output, _>(async move {
+            #(#prelude)*
+            #(#stmts)*
+        })
+    }
 }
 
 /// Rebinds every argument inside the `async` block, so all of them are owned by the future.
