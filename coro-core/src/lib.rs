@@ -14,12 +14,18 @@
 //! module; it is not a public API.
 
 mod block_on;
+mod loom;
+pub mod runtime;
 mod suspend;
+pub mod sync;
 mod yield_now;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use block_on::block_on;
+pub use runtime::{
+    Builder, Join, JoinError, JoinHandle, Runtime, Spawnable, run, spawn, spawn_blocking, spawn_local,
+};
 pub use suspend::{Suspend, wait};
 pub use yield_now::{YieldNow, yield_now};

@@ -1,0 +1,204 @@
+//! `JoinHandle`, the `join()` operation, and `JoinError`.
+
+use super::raw::Header;
+use crate::Suspend;
+use crate::runtime::coop;
+use std::any::Any;
+use std::fmt;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::sync::Mutex;
+use std::task::{Context, Poll, ready};
+
+/// An owned permission to join a task: await its output, abort it, or ask whether it is finished.
+///
+/// The handle is a plain value (it is not [`Suspend`]); [`join`](JoinHandle::join) is the operation that
+/// suspends. Dropping the handle detaches the task: it keeps running, and its output is dropped when it
+/// completes.
+pub struct JoinHandle<T> {
+    ptr: NonNull<Header>,
+    _output: PhantomData<T>,
+}
+
+// SAFETY: the handle only touches the task through the atomic state word and the join protocol; the output
+// crosses threads only if `T: Send`.
+unsafe impl<T: Send> Send for JoinHandle<T> {}
+// SAFETY: the `&self` methods (`abort`, `is_finished`) are atomic operations on the state word.
+unsafe impl<T: Send> Sync for JoinHandle<T> {}
+
+impl<T> Unpin for JoinHandle<T> {}
+
+impl<T> JoinHandle<T> {
+    /// # Safety
+    /// `ptr` is a task whose output is `T`, and the caller transfers the join reference.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> JoinHandle<T> {
+        JoinHandle { ptr, _output: PhantomData }
+    }
+
+    fn header(&self) -> &Header {
+        // SAFETY: the handle's reference keeps the task alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Waits for the task to finish and returns its output, or why it has none: it panicked, or it was
+    /// cancelled (by [`abort`](JoinHandle::abort) or by the runtime shutting down).
+    ///
+    /// The returned operation is [`Suspend`]: inside a `#[coro::coroutine]` a plain `handle.join()`
+    /// suspends.
+    pub fn join(self) -> Join<T> {
+        Join { handle: self }
+    }
+
+    /// Asks the task to stop. If it is idle it is cancelled the next time the scheduler gets to it; if it is
+    /// running it is cancelled when its current poll returns. A finished task is unaffected.
+    ///
+    /// The future is always dropped by the runtime, on the worker that owns it (for `spawn_local` tasks, the
+    /// thread that spawned it), never by the caller.
+    pub fn abort(&self) {
+        let header = self.header();
+        if header.state.transition_to_notified_and_cancel() {
+            // SAFETY: the transition counted a new reference for the `Notified` the scheduler receives.
+            unsafe { (header.vtable.schedule)(self.ptr) };
+        }
+    }
+
+    /// Whether the task has finished: returned, panicked, or been cancelled. `join()` will not suspend.
+    pub fn is_finished(&self) -> bool {
+        self.header().state.load().is_complete()
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    fn drop(&mut self) {
+        let header = self.header();
+        // SAFETY: gives up the handle's reference exactly once.
+        unsafe { (header.vtable.drop_join_handle)(self.ptr) };
+    }
+}
+
+impl<T> fmt::Debug for JoinHandle<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("JoinHandle").field("state", &self.header().state).finish()
+    }
+}
+
+/// The operation returned by [`JoinHandle::join`].
+#[must_use = "join does nothing unless awaited"]
+pub struct Join<T> {
+    handle: JoinHandle<T>,
+}
+
+impl<T> Join<T> {
+    /// The handle being joined (to abort the task while waiting, for instance).
+    pub fn handle(&self) -> &JoinHandle<T> {
+        &self.handle
+    }
+}
+
+impl<T> Future for Join<T> {
+    type Output = Result<T, JoinError>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
+        let header = self.handle.header();
+        // SAFETY: `out` has the task's output type, as the vtable expects.
+        unsafe { (header.vtable.try_read_output)(self.handle.ptr, (&raw mut out).cast(), cx.waker()) };
+        if out.is_ready() {
+            coop.made_progress();
+        }
+        out
+    }
+}
+
+impl<T> Suspend for Join<T> {}
+
+impl<T> fmt::Debug for Join<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Join").field("handle", &self.handle).finish()
+    }
+}
+
+/// Why a task produced no output.
+pub struct JoinError {
+    repr: Repr,
+}
+
+enum Repr {
+    Cancelled,
+    // A `Mutex` makes the error `Sync`, as error types should be; it is never contended.
+    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+}
+
+impl JoinError {
+    pub(crate) fn cancelled() -> JoinError {
+        JoinError { repr: Repr::Cancelled }
+    }
+
+    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
+        JoinError { repr: Repr::Panic(Mutex::new(payload)) }
+    }
+
+    /// The task was cancelled: aborted, or dropped by the runtime's shutdown.
+    pub fn is_cancelled(&self) -> bool {
+        matches!(self.repr, Repr::Cancelled)
+    }
+
+    /// The task panicked.
+    pub fn is_panic(&self) -> bool {
+        matches!(self.repr, Repr::Panic(_))
+    }
+
+    /// The panic payload; panics if the task was cancelled. Resume it with `std::panic::resume_unwind`.
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        self.try_into_panic().expect("`JoinError::into_panic` on a cancelled task")
+    }
+
+    /// The panic payload, or the error itself if the task was cancelled.
+    pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
+        match self.repr {
+            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
+            Repr::Cancelled => Err(self),
+        }
+    }
+
+    fn panic_message(&self) -> Option<String> {
+        let Repr::Panic(payload) = &self.repr else { return None };
+        let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(s) = payload.downcast_ref::<&'static str>() {
+            Some((*s).to_owned())
+        } else {
+            payload.downcast_ref::<String>().cloned()
+        }
+    }
+}
+
+impl fmt::Display for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
+            (Repr::Panic(_), Some(msg)) => write!(f, "task panicked with message {msg:?}"),
+            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        }
+    }
+}
+
+impl fmt::Debug for JoinError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.repr, self.panic_message()) {
+            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
+            (Repr::Panic(_), Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
+            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        }
+    }
+}
+
+impl std::error::Error for JoinError {}
+
+impl From<JoinError> for std::io::Error {
+    fn from(err: JoinError) -> std::io::Error {
+        std::io::Error::other(err.to_string())
+    }
+}

@@ -1,0 +1,182 @@
+//! Tasks: one allocation per spawned future, driven through a type-erased pointer.
+//!
+//! # Design
+//!
+//! A task is a single heap allocation (see [`raw`]): a 64-byte `Header` (the atomic state word with the
+//! lifecycle flags and the reference count, the intrusive injector link, the vtable, the owned-list links and
+//! the join waker slot), then the scheduler handle, then a `stage` enum holding the future and, once it is
+//! ready, its output in the same space. The runtime handles tasks only through typed wrappers around a
+//! `NonNull<Header>`:
+//!
+//! - [`Task`]: a counted reference (held by the owned-tasks list);
+//! - [`Notified`]: a counted reference that is also the right to run the task (one per queue entry);
+//! - [`JoinHandle`]: the join reference and the right to the output;
+//! - `Waker`: a raw waker over the same pointer (see `waker.rs`); cloning increments the count, nothing
+//!   allocates.
+//!
+//! All synchronization goes through the state word (see [`state`]): a wake either finds the task idle and
+//! submits it to its scheduler, or finds it running (only sets `NOTIFIED`; the poller reschedules it when the
+//! poll returns, behind the other runnable tasks), or finds it queued or complete (does nothing). A task
+//! therefore is in at most one queue at a time and is polled by at most one thread at a time.
+//!
+//! Cancellation (abort, shutdown) sets `CANCELLED`; whoever next owns the `RUNNING` bit drops the future
+//! instead of polling it, so a future is always dropped by a thread that may poll it (for `spawn_local`
+//! tasks, their own worker). Panics while polling or dropping are caught and stored as the
+//! [`JoinError`].
+//!
+//! Every live, incomplete task is reachable from an owned-tasks list ([`list::OwnedList`]) so that shutdown
+//! can cancel tasks nobody will ever wake. A task leaves its list when it completes.
+//!
+//! The scheduler is a type parameter ([`Schedule`]): the runtime's workers, the worker-pinned local
+//! scheduler, the blocking pool, and the test schedulers of the loom models all drive the same task code.
+
+pub(crate) mod join;
+pub(crate) mod list;
+pub(crate) mod raw;
+pub(crate) mod state;
+mod waker;
+
+pub use join::{Join, JoinError, JoinHandle};
+
+use raw::{Cell, Header};
+use std::fmt;
+use std::future::Future;
+use std::mem::ManuallyDrop;
+use std::ptr::NonNull;
+
+/// What a task needs from whoever runs it.
+pub(crate) trait Schedule: Send + Sync + Sized + 'static {
+    /// Submits a task that became runnable, to run at `placement` in the current worker's queues.
+    fn schedule(&self, task: Notified, placement: Placement);
+
+    /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
+    fn release(&self, task: &Task) -> Option<Task>;
+}
+
+/// Where a runnable task goes in the current worker's queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Placement {
+    /// Woken by the task running now: run it next (the LIFO slot), while what it touches is in cache.
+    Next,
+    /// Spawned, or woke itself during its own poll (a yield, an exhausted budget): behind the tasks already
+    /// waiting, in the run queue, where an idle worker can steal it.
+    Back,
+}
+
+/// A counted reference to a task.
+pub(crate) struct Task {
+    ptr: NonNull<Header>,
+}
+
+// SAFETY: a `Task` only touches the task through its atomic state word and the lock-guarded list links; the
+// future is only accessed by whoever holds `RUNNING`, which the schedulers grant on the right thread.
+unsafe impl Send for Task {}
+// SAFETY: as above; `&Task` exposes nothing but the header.
+unsafe impl Sync for Task {}
+
+/// A reference to a task that is in (or on its way to) a run queue, carrying the right to run it.
+pub(crate) struct Notified(Task);
+
+// The right to poll is what makes `Notified` special: a `spawn_local` task's `Notified` is only ever handed
+// to its own worker's queues by its scheduler, so moving it between threads cannot poll it elsewhere.
+
+impl Task {
+    /// # Safety
+    /// `ptr` is a live task, and the caller transfers one counted reference.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Task {
+        Task { ptr }
+    }
+
+    pub(crate) fn header_ptr(&self) -> NonNull<Header> {
+        self.ptr
+    }
+
+    pub(crate) fn header(&self) -> &Header {
+        // SAFETY: the reference keeps the task alive.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Gives up the reference without dropping it.
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        ManuallyDrop::new(self).ptr
+    }
+
+    /// Cancels the task (or marks it cancelled if it is running elsewhere), consuming this reference.
+    pub(crate) fn shutdown(self) {
+        let ptr = self.into_raw();
+        // SAFETY: gives the vtable our reference.
+        unsafe { (ptr.as_ref().vtable.shutdown)(ptr) };
+    }
+}
+
+impl Drop for Task {
+    fn drop(&mut self) {
+        let header = self.header();
+        if header.state.ref_dec() {
+            // SAFETY: that was the last reference.
+            unsafe { (header.vtable.dealloc)(self.ptr) };
+        }
+    }
+}
+
+impl fmt::Debug for Task {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Task").field("ptr", &self.ptr).field("state", &self.header().state).finish()
+    }
+}
+
+impl Notified {
+    /// # Safety
+    /// As [`Task::from_raw`], and the task's `NOTIFIED` flag was set for this reference.
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
+        // SAFETY: forwarded contract.
+        Notified(unsafe { Task::from_raw(ptr) })
+    }
+
+    pub(crate) fn into_raw(self) -> NonNull<Header> {
+        self.0.into_raw()
+    }
+
+    /// Polls the task once (or cancels it, if it was cancelled), consuming this reference.
+    ///
+    /// Must be called on a thread the task may run on: any worker for a `Send` task, its own worker for a
+    /// `spawn_local` one. The schedulers guarantee it by where they queue each `Notified`.
+    pub(crate) fn run(self) {
+        let ptr = self.into_raw();
+        // SAFETY: gives the vtable our reference and the right to run.
+        unsafe { (ptr.as_ref().vtable.poll)(ptr) };
+    }
+
+    /// Cancels the task instead of running it, consuming this reference.
+    pub(crate) fn shutdown(self) {
+        self.0.shutdown();
+    }
+}
+
+impl fmt::Debug for Notified {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Notified").field(&self.0).finish()
+    }
+}
+
+/// Allocates a task. Returns the owned-list reference, the first `Notified`, and the `JoinHandle`.
+///
+/// # Safety
+/// The caller must make sure the future is only polled and dropped on threads where that is sound: for a
+/// `!Send` future, the scheduler `S` must only run it on the current thread.
+pub(crate) unsafe fn new_task<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+where
+    F: Future + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler);
+    // SAFETY: `allocate` counted three references, one for each wrapper; the task starts `NOTIFIED`.
+    unsafe { (Task::from_raw(ptr), Notified::from_raw(ptr), JoinHandle::from_raw(ptr)) }
+}
+
+#[cfg(all(test, not(loom)))]
+mod tests;
+
+#[cfg(all(test, loom))]
+mod loom_tests;

@@ -1,0 +1,421 @@
+//! The task allocation and the type-erased functions that drive it.
+//!
+//! ```text
+//! Box<Cell<F, S>>, #[repr(C)]
+//! +--------------------------------------------------------------+
+//! | Header (64 bytes on 64-bit targets)                          |
+//! |   state       AtomicUsize: flags + refcount (see `state.rs`) |
+//! |   queue_next  intrusive link for the injector                |
+//! |   vtable      &'static Vtable for this <F, S>                |
+//! |   owned       prev/next/shard/linked: the owned-tasks list   |
+//! |   join_waker  Option<Waker> of the `JoinHandle`'s joiner     |
+//! +--------------------------------------------------------------+
+//! | Core                                                         |
+//! |   scheduler   S                                              |
+//! |   stage       Running(F) | Finished(Result<Output>) | Consumed|
+//! +--------------------------------------------------------------+
+//! ```
+//!
+//! The future and its output share the `stage` enum, so a task is exactly one allocation whose size is the
+//! header plus the scheduler handle plus the larger of the future and the output. Everything outside the
+//! task knows it only as a `NonNull<Header>`; the vtable's functions are monomorphized for `<F, S>` and cast
+//! the pointer back to the `Cell`.
+//!
+//! Who may touch what:
+//! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the
+//!   `JoinHandle` if `JOIN_INTEREST` was set at completion, else the completing thread.
+//! - `join_waker`: the `JoinHandle` while `JOIN_WAKER` is clear; readers (the completing thread) while set.
+//! - `queue_next`: whoever holds the task's `Notified` (the injector, under its lock).
+//! - `owned`: the owned-tasks list, under the shard's lock.
+
+use super::state::{State, ToIdle, ToRunning};
+use super::{JoinError, Notified, Placement, Schedule, Task, waker};
+use crate::loom::UnsafeCell;
+use std::any::Any;
+use std::future::Future;
+use std::marker::PhantomData;
+use std::mem::{self, ManuallyDrop};
+use std::panic::{self, AssertUnwindSafe};
+use std::pin::Pin;
+use std::ptr::NonNull;
+use std::task::{Context, Poll, Waker};
+
+/// The type-independent part of a task, at the start of its allocation.
+#[repr(C)]
+pub(crate) struct Header {
+    pub(crate) state: State,
+    /// The next task in an intrusive queue (the injector); owned by the holder of the `Notified`.
+    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) vtable: &'static Vtable,
+    /// Owned-tasks list links, guarded by the list shard's lock.
+    pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
+    pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
+    /// The shard of the owned-tasks list this task was bound to (written once, before it is linked).
+    pub(crate) owned_shard: UnsafeCell<u32>,
+    /// Whether the task is linked in its shard (guarded by the shard's lock).
+    pub(crate) owned_linked: UnsafeCell<bool>,
+    /// The waker of whoever awaits the `JoinHandle`; see the module docs for its access rules.
+    pub(crate) join_waker: UnsafeCell<Option<Waker>>,
+}
+
+// SAFETY: every field is either atomic or an `UnsafeCell` whose access discipline (see the module docs) is
+// enforced by the state word or by a lock; the `Waker` in `join_waker` is `Send + Sync`.
+unsafe impl Send for Header {}
+// SAFETY: as above.
+unsafe impl Sync for Header {}
+
+/// The functions that know a task's concrete `<F, S>`.
+pub(crate) struct Vtable {
+    /// Runs the task (consumes a `Notified`'s reference).
+    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Hands a new `Notified` (whose reference is already counted) to the task's scheduler.
+    pub(crate) schedule: unsafe fn(NonNull<Header>),
+    /// Frees the allocation (the reference count is zero).
+    pub(crate) dealloc: unsafe fn(NonNull<Header>),
+    /// Reads the output into `*mut Poll<Result<F::Output, JoinError>>` if complete, else registers the waker.
+    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// The `JoinHandle` is dropped (consumes its reference).
+    pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
+    /// Cancels the task if it is idle, else marks it cancelled (consumes one reference).
+    pub(crate) shutdown: unsafe fn(NonNull<Header>),
+}
+
+impl std::fmt::Debug for Vtable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Vtable")
+    }
+}
+
+/// A task's allocation.
+#[repr(C)]
+pub(crate) struct Cell<F: Future, S> {
+    pub(crate) header: Header,
+    core: Core<F, S>,
+}
+
+struct Core<F: Future, S> {
+    scheduler: S,
+    stage: UnsafeCell<Stage<F>>,
+}
+
+enum Stage<F: Future> {
+    Running(F),
+    Finished(Result<F::Output, JoinError>),
+    Consumed,
+}
+
+struct VtableOf<F, S>(PhantomData<(F, S)>);
+
+impl<F: Future, S: Schedule> VtableOf<F, S> {
+    const VTABLE: Vtable = Vtable {
+        poll: poll::<F, S>,
+        schedule: schedule::<F, S>,
+        dealloc: dealloc::<F, S>,
+        try_read_output: try_read_output::<F, S>,
+        drop_join_handle: drop_join_handle::<F, S>,
+        shutdown: shutdown::<F, S>,
+    };
+}
+
+impl<F: Future, S: Schedule> Cell<F, S> {
+    /// Allocates a task; the returned pointer carries the three initial references.
+    pub(crate) fn allocate(future: F, scheduler: S) -> NonNull<Header> {
+        let cell = Box::new(Cell {
+            header: Header {
+                state: State::new(),
+                queue_next: UnsafeCell::new(None),
+                vtable: &VtableOf::<F, S>::VTABLE,
+                owned_prev: UnsafeCell::new(None),
+                owned_next: UnsafeCell::new(None),
+                owned_shard: UnsafeCell::new(0),
+                owned_linked: UnsafeCell::new(false),
+                join_waker: UnsafeCell::new(None),
+            },
+            core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
+        });
+        // `Cell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
+        NonNull::from(Box::leak(cell)).cast()
+    }
+}
+
+/// Recovers the cell of a header pointer.
+///
+/// # Safety
+/// `ptr` must point to a live `Cell<F, S>` of exactly these types.
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
+    // SAFETY: the caller guarantees the pointer came from `Cell::<F, S>::allocate` and is still alive; the
+    // header is the first field of the `repr(C)` cell.
+    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+}
+
+impl<F: Future, S> Core<F, S> {
+    /// Replaces the stage, dropping the previous one after the new one is in place (so a panicking drop
+    /// leaves a consistent stage).
+    ///
+    /// # Safety
+    /// The caller has exclusive access to the stage (see the module docs).
+    unsafe fn set_stage(&self, stage: Stage<F>) {
+        // SAFETY: exclusive access is the caller's contract.
+        let old = self.stage.with_mut(|ptr| unsafe { mem::replace(&mut *ptr, stage) });
+        drop(old);
+    }
+
+    /// # Safety
+    /// The caller has exclusive access to the stage, and the stage is `Running`.
+    unsafe fn poll(&self, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let res = self.stage.with_mut(|ptr| {
+            // SAFETY: exclusive access is the caller's contract.
+            match unsafe { &mut *ptr } {
+                Stage::Running(future) => {
+                    // SAFETY: the future lives in the heap-allocated task and is never moved out of the stage
+                    // until it is dropped in place by `set_stage`, so it is pinned.
+                    unsafe { Pin::new_unchecked(future) }.poll(cx)
+                }
+                _ => unreachable!("polled a task whose future is gone"),
+            }
+        });
+        if res.is_ready() {
+            // Drop the future right away, on this thread and while the stage is still ours.
+            // SAFETY: as above.
+            unsafe { self.set_stage(Stage::Consumed) };
+        }
+        res
+    }
+
+    /// # Safety
+    /// The caller has exclusive access to the stage, and the stage is `Finished`.
+    unsafe fn take_output(&self) -> Result<F::Output, JoinError> {
+        // SAFETY: exclusive access is the caller's contract.
+        match self.stage.with_mut(|ptr| unsafe { mem::replace(&mut *ptr, Stage::Consumed) }) {
+            Stage::Finished(output) => output,
+            _ => panic!("JoinHandle polled after it returned its output"),
+        }
+    }
+}
+
+/// Drops the stage (future or output), catching a panic from its `Drop`.
+///
+/// # Safety
+/// As `Core::set_stage`.
+unsafe fn drop_stage<F: Future, S>(core: &Core<F, S>) -> Result<(), Box<dyn Any + Send>> {
+    // SAFETY: forwarded contract.
+    panic::catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }))
+}
+
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the vtable of a `Cell<F, S>` is only ever called with a pointer to that cell, and the caller's
+    // `Notified` reference keeps it alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    match cell.header.state.transition_to_running() {
+        ToRunning::Success => {}
+        ToRunning::Cancelled => {
+            // SAFETY: `RUNNING` is ours.
+            unsafe { cancel_and_complete::<F, S>(ptr) };
+            return;
+        }
+        ToRunning::Failed => return,
+        ToRunning::Dealloc => {
+            // SAFETY: that was the last reference.
+            unsafe { dealloc::<F, S>(ptr) };
+            return;
+        }
+    }
+
+    // The poller's reference keeps the task alive for the whole poll: the waker borrows it.
+    // SAFETY: `ptr` is a live task; the `ManuallyDrop` keeps the borrowed waker from dropping a reference.
+    let waker = ManuallyDrop::new(unsafe { waker::from_header(ptr) });
+    let mut cx = Context::from_waker(&waker);
+    // SAFETY: `RUNNING` gives this thread exclusive access to the stage, which holds the future.
+    let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.core.poll(&mut cx) }));
+    match res {
+        Ok(Poll::Ready(output)) => {
+            // SAFETY: the stage is still ours; then complete with it.
+            unsafe {
+                cell.core.set_stage(Stage::Finished(Ok(output)));
+                complete::<F, S>(ptr);
+            }
+        }
+        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
+            ToIdle::Ok => {}
+            ToIdle::OkNotified => {
+                // Woken during its own poll: rescheduled exactly once, behind the others.
+                // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
+                let notified = unsafe { Notified::from_raw(ptr) };
+                cell.core.scheduler.schedule(notified, Placement::Back);
+            }
+            ToIdle::OkDealloc => {
+                // SAFETY: that was the last reference.
+                unsafe { dealloc::<F, S>(ptr) }
+            }
+            ToIdle::Cancelled => {
+                // SAFETY: the task is still `RUNNING`, so the stage is ours.
+                unsafe { cancel_and_complete::<F, S>(ptr) }
+            }
+        },
+        Err(payload) => {
+            // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
+            unsafe {
+                let _ = drop_stage(&cell.core);
+                cell.core.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
+                complete::<F, S>(ptr);
+            }
+        }
+    }
+}
+
+/// Drops the future, stores a `cancelled` error (or the panic of the future's drop), completes.
+///
+/// # Safety
+/// The caller set `RUNNING` and its reference is consumed by the completion.
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: `RUNNING` gives exclusive access to the stage.
+    let err = match unsafe { drop_stage(&cell.core) } {
+        Ok(()) => JoinError::cancelled(),
+        Err(payload) => JoinError::panic(payload),
+    };
+    // SAFETY: as above.
+    unsafe {
+        cell.core.set_stage(Stage::Finished(Err(err)));
+        complete::<F, S>(ptr);
+    }
+}
+
+/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference.
+///
+/// # Safety
+/// The caller set `RUNNING`, stored the output, and gives up its reference.
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    let snapshot = cell.header.state.transition_to_complete();
+    let _ = panic::catch_unwind(AssertUnwindSafe(|| {
+        if !snapshot.is_join_interested() {
+            // Nobody will read the output: drop it here, on the thread that ran the task.
+            // SAFETY: with `JOIN_INTEREST` clear at completion, the output belongs to this thread.
+            unsafe { cell.core.set_stage(Stage::Consumed) };
+        } else if snapshot.is_join_waker_set() {
+            // SAFETY: `JOIN_WAKER` was set at completion, so the slot holds a waker and the `JoinHandle` can
+            // no longer modify it (its transitions fail once `COMPLETE` is set).
+            cell.header.join_waker.with(|waker| {
+                // SAFETY: as above: shared read access to the slot.
+                if let Some(waker) = unsafe { &*waker } {
+                    waker.wake_by_ref();
+                }
+            });
+        }
+    }));
+    // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
+    let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
+    let refs = match cell.core.scheduler.release(&this) {
+        Some(list_ref) => {
+            mem::forget(list_ref);
+            2
+        }
+        None => 1,
+    };
+    if cell.header.state.transition_to_terminal(refs) {
+        // SAFETY: those were the last references.
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}
+
+unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the new `Notified`'s reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // SAFETY: the caller counted a reference for this `Notified`.
+    let notified = unsafe { Notified::from_raw(ptr) };
+    cell.core.scheduler.schedule(notified, Placement::Next);
+}
+
+unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` boxed.
+    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+}
+
+unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+    // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if can_read_output(&cell.header, waker) {
+        // SAFETY: complete with join interest: the output belongs to the `JoinHandle`, our caller, which
+        // passes a `*mut Poll<Result<F::Output, JoinError>>`.
+        unsafe {
+            let output = cell.core.take_output();
+            *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(output);
+        }
+    }
+}
+
+/// Returns `true` when the task is complete; otherwise leaves `waker` in the join waker slot.
+fn can_read_output(header: &Header, waker: &Waker) -> bool {
+    let snapshot = header.state.load();
+    if snapshot.is_complete() {
+        return true;
+    }
+    if snapshot.is_join_waker_set() {
+        // SAFETY: `JOIN_WAKER` is set, so the slot holds a waker and nobody writes it.
+        let same =
+            header.join_waker.with(|slot| unsafe { &*slot }.as_ref().is_some_and(|w| w.will_wake(waker)));
+        if same {
+            return false;
+        }
+        // Take the slot back to replace the waker.
+        if header.state.unset_join_waker().is_err() {
+            return true;
+        }
+    }
+    // `JOIN_WAKER` is clear: the slot is ours.
+    // SAFETY: exclusive access while `JOIN_WAKER` is clear (only the `JoinHandle`, our caller, sets it).
+    header.join_waker.with_mut(|slot| unsafe { *slot = Some(waker.clone()) });
+    match header.state.set_join_waker() {
+        Ok(()) => false,
+        Err(snapshot) => {
+            debug_assert!(snapshot.is_complete());
+            // SAFETY: the transition failed, so `JOIN_WAKER` is still clear and the slot still ours.
+            header.join_waker.with_mut(|slot| unsafe { *slot = None });
+            true
+        }
+    }
+}
+
+unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if cell.header.state.unset_join_interested().is_err() {
+        // Complete with join interest: the output is ours to drop (a panic in its drop is swallowed, as the
+        // handle is being dropped).
+        // SAFETY: see `complete`: the output belongs to the `JoinHandle`.
+        let _ = unsafe { drop_stage(&cell.core) };
+    } else {
+        // Join interest and `JOIN_WAKER` were cleared together: the slot is ours; free the waker early.
+        // SAFETY: exclusive access while `JOIN_WAKER` is clear.
+        let waker = cell.header.join_waker.with_mut(|slot| unsafe { (*slot).take() });
+        drop(waker);
+    }
+    // SAFETY: the `JoinHandle`'s reference.
+    unsafe { drop_reference::<F, S>(ptr) };
+}
+
+unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    if cell.header.state.transition_to_shutdown() {
+        // SAFETY: the transition made us the runner; our reference is consumed by the completion.
+        unsafe { cancel_and_complete::<F, S>(ptr) };
+    } else {
+        // Running elsewhere (its poller cancels it) or already complete.
+        // SAFETY: the caller's reference.
+        unsafe { drop_reference::<F, S>(ptr) };
+    }
+}
+
+/// # Safety
+/// The caller owns one reference to a live task and gives it up.
+unsafe fn drop_reference<F: Future, S>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive until the decrement.
+    if unsafe { ptr.as_ref() }.state.ref_dec() {
+        // SAFETY: that was the last one.
+        unsafe { dealloc::<F, S>(ptr) };
+    }
+}

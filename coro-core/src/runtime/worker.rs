@@ -1,0 +1,632 @@
+//! The worker loop: where tasks are found, run, stolen, and where workers sleep.
+//!
+//! # Design
+//!
+//! A runtime with `n` workers has `n` [`Core`]s: worker 0's is driven by the thread that calls
+//! [`Runtime::block_on`](super::Runtime::block_on) (the thread that built the runtime), the others by one
+//! thread each. A core owns:
+//!
+//! - a LIFO slot: the task most recently woken by the task running on this worker, run next (its data is
+//!   still in cache). A chain of LIFO runs is capped at [`MAX_LIFO_POLLS`] per tick, after which the
+//!   slot's task goes to the back of the queue, so two tasks waking each other cannot starve the rest;
+//! - the run queue ([`queue`](super::queue)): 256 slots, stealable, overflowing half to the injector;
+//! - the pinned queue: `spawn_local` tasks, runnable only here. Other threads waking them push to this
+//!   worker's inbox (a mutex-guarded deque) and unpark it specifically.
+//!
+//! Each tick the worker takes one task, in this order: every [`GLOBAL_INTERVAL`] (61) ticks the inbox and the
+//! injector first (so outside work is not starved by a busy local queue, as Go's `schedule` does every 61st
+//! tick); then the LIFO slot; the pinned queue and the run queue alternately; the inbox; a batch from the
+//! injector (its fair share, moved into the run queue). With nothing local it tries to become a searcher
+//! ([`idle`](super::idle): at most half the workers search), steals half of another worker's queue (starting
+//! at a random victim), then tries the injector again, and finally parks.
+//!
+//! Where a runnable task goes depends on who makes it runnable ([`Placement`]): a task woken by a task
+//! running on a worker of the same runtime goes to that worker's LIFO slot; a task spawned there, or one that
+//! woke itself during its poll (a yield, an exhausted budget), goes to the back of that worker's run queue,
+//! where idle workers can steal it (the LIFO slot is not stealable: a spawned task parked there would wait
+//! for its spawner to finish, however long that blocks); anything else goes to the injector.
+//! Making work stealable wakes at most one sleeper ([`Idle::worker_to_notify`]).
+//!
+//! The thread-local [`ThreadCx`] tells `spawn` and the wakers which runtime and worker the current thread
+//! belongs to. The core sits in a `RefCell` inside it; the loop borrows it only between polls, so a wake from
+//! inside a poll can borrow it to reach the LIFO slot. Parking takes the parker out of the core first, so a
+//! parker that runs wakers (an I/O driver) can schedule into the core too.
+//!
+//! # Shutdown
+//!
+//! `Runtime` drop sets the shutdown flag, closes the injector and unparks every worker. Each worker, on its
+//! own thread, closes its inbox, cancels its `spawn_local` tasks (dropping their futures on the thread they
+//! belong to), cancels every task of the shared owned list it can claim (tasks running elsewhere are marked
+//! cancelled and cancelled by their poller when the poll returns), and drops the references in its queues.
+//! Then the runtime joins the worker threads and shuts the blocking pool down. Every task is then complete,
+//! its future dropped, and freed as soon as the last `JoinHandle` or waker referring to it goes.
+
+use super::blocking::Pool;
+use super::coop;
+use super::idle::Idle;
+use super::inject::Inject;
+use super::park::{Park, Unpark};
+use super::queue::{self, Overflow};
+use super::task::list::OwnedList;
+use super::task::{self, JoinHandle, Notified, Placement, Schedule, Task};
+use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*, lock};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::fmt;
+use std::future::Future;
+use std::ptr;
+use std::sync::Arc;
+
+/// Ticks between two checks of the injector and inbox ahead of local work.
+pub(crate) const GLOBAL_INTERVAL: u32 = 61;
+/// Tasks run back to back from the LIFO slot before it is demoted to the run queue.
+pub(crate) const MAX_LIFO_POLLS: usize = 3;
+
+/// What all workers share. Every task holds an `Arc` to it (its scheduler), so it outlives them all.
+pub(crate) struct Shared {
+    pub(crate) remotes: Box<[Remote]>,
+    pub(crate) inject: Inject,
+    pub(crate) idle: Idle,
+    pub(crate) owned: OwnedList,
+    pub(crate) blocking: Pool,
+    shutdown: AtomicBool,
+}
+
+/// The part of a worker other threads may touch.
+pub(crate) struct Remote {
+    steal: queue::Steal<Notified>,
+    unpark: Arc<dyn Unpark>,
+    inbox: Mutex<Inbox>,
+    inbox_len: AtomicUsize,
+    /// The worker's `spawn_local` tasks.
+    locals: OwnedList,
+}
+
+struct Inbox {
+    tasks: VecDeque<Notified>,
+    closed: bool,
+}
+
+/// A worker's private state.
+pub(crate) struct Core {
+    index: usize,
+    tick: u32,
+    lifo: Option<Notified>,
+    run_queue: queue::Local<Notified>,
+    pinned: VecDeque<Notified>,
+    is_searching: bool,
+    park: Option<Box<dyn Park>>,
+    rand: u32,
+}
+
+/// The runtime context of the current thread.
+pub(crate) struct ThreadCx {
+    pub(crate) shared: Arc<Shared>,
+    /// The worker this thread drives, if any (`None` on blocking-pool threads).
+    worker: Option<usize>,
+    core: RefCell<Option<Box<Core>>>,
+    spawned: Cell<usize>,
+}
+
+thread_local! {
+    static CURRENT: Cell<*const ThreadCx> = const { Cell::new(ptr::null()) };
+}
+
+/// Runs `f` with the current thread's runtime context, if any.
+pub(crate) fn with_current<R>(f: impl FnOnce(Option<&ThreadCx>) -> R) -> R {
+    let ptr = CURRENT.try_with(Cell::get).unwrap_or(ptr::null());
+    // SAFETY: the pointer is set by `ThreadCx::enter` for the duration of a borrow of a live `ThreadCx` on this
+    // thread and reset before that borrow ends.
+    f(unsafe { ptr.as_ref() })
+}
+
+impl ThreadCx {
+    pub(crate) fn new(shared: Arc<Shared>, worker: Option<usize>, core: Option<Box<Core>>) -> ThreadCx {
+        ThreadCx { shared, worker, core: RefCell::new(core), spawned: Cell::new(0) }
+    }
+
+    /// Makes `self` the current context while `f` runs.
+    pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
+        struct Reset(*const ThreadCx);
+        impl Drop for Reset {
+            fn drop(&mut self) {
+                let _ = CURRENT.try_with(|c| c.set(self.0));
+            }
+        }
+        let prev = CURRENT.with(|c| c.replace(self));
+        let _reset = Reset(prev);
+        f()
+    }
+
+    pub(crate) fn take_core(&self) -> Option<Box<Core>> {
+        self.core.borrow_mut().take()
+    }
+
+    /// A shard hint for the owned list: spread this thread's spawns, and keep threads apart.
+    fn shard_hint(&self) -> usize {
+        let n = self.spawned.get();
+        self.spawned.set(n.wrapping_add(1));
+        self.worker.unwrap_or(0).wrapping_add(n.wrapping_mul(self.shared.remotes.len()))
+    }
+
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn(future, self.shard_hint())
+    }
+
+    /// Spawns a `!Send` future pinned to this thread's worker. Panics off a worker thread.
+    pub(crate) fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let Some(index) = self.worker else {
+            panic!(
+                "`coro::spawn_local` must be called from a worker thread of a coro runtime, not from a blocking-pool thread"
+            )
+        };
+        let scheduler = LocalScheduler { shared: self.shared.clone(), index };
+        // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
+        // polled and dropped here only (shutdown cancels it on this thread too).
+        let (task, notified, join) = unsafe { task::new_task(future, scheduler) };
+        match self.shared.remotes[index].locals.bind(task, 0) {
+            Ok(()) => self.shared.schedule_pinned(index, notified),
+            Err(task) => {
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        join
+    }
+}
+
+impl Shared {
+    #[allow(clippy::vec_box, reason = "cores move between threads and thread-locals as boxes")]
+    pub(crate) fn new(parks: Vec<Box<dyn Park>>, blocking: Pool) -> (Arc<Shared>, Vec<Box<Core>>) {
+        let n = parks.len();
+        let mut remotes = Vec::with_capacity(n);
+        let mut cores = Vec::with_capacity(n);
+        for (index, park) in parks.into_iter().enumerate() {
+            let (local, steal) = queue::new();
+            remotes.push(Remote {
+                steal,
+                unpark: park.unparker(),
+                inbox: Mutex::new(Inbox { tasks: VecDeque::new(), closed: false }),
+                inbox_len: AtomicUsize::new(0),
+                locals: OwnedList::new(1),
+            });
+            cores.push(Box::new(Core {
+                index,
+                tick: 0,
+                lifo: None,
+                run_queue: local,
+                pinned: VecDeque::new(),
+                is_searching: false,
+                park: Some(park),
+                // Any odd seed works for xorshift; spread the workers' victims.
+                rand: (index as u32).wrapping_mul(0x9E37_79B9) | 1,
+            }));
+        }
+        let shared = Arc::new(Shared {
+            remotes: remotes.into_boxed_slice(),
+            inject: Inject::new(),
+            idle: Idle::new(n),
+            owned: OwnedList::new(n * 4),
+            blocking,
+            shutdown: AtomicBool::new(false),
+        });
+        (shared, cores)
+    }
+
+    pub(crate) fn is_shutdown(&self) -> bool {
+        self.shutdown.load(Acquire)
+    }
+
+    fn spawn<F>(self: &Arc<Self>, future: F, hint: usize) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // SAFETY: the future and its output are `Send`: any worker may poll and drop them.
+        let (task, notified, join) = unsafe { task::new_task(future, self.clone()) };
+        match self.owned.bind(task, hint) {
+            Ok(()) => self.schedule(notified, Placement::Back),
+            Err(task) => {
+                // The runtime is shutting down: the task is cancelled before it ever runs.
+                drop(notified);
+                task.shutdown();
+            }
+        }
+        join
+    }
+
+    /// Spawns from a thread that may not belong to the runtime.
+    pub(crate) fn spawn_from_outside<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        let hint = with_current(|cx| cx.map_or(0, ThreadCx::shard_hint));
+        self.spawn(future, hint)
+    }
+
+    /// Queues a `spawn_local` task on its worker.
+    fn schedule_pinned(&self, index: usize, task: Notified) {
+        let task = with_current(|cx| match cx {
+            Some(cx) if ptr::eq(&*cx.shared, self) && cx.worker == Some(index) => {
+                match cx.core.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
+                    Some(core) => {
+                        core.pinned.push_back(task);
+                        None
+                    }
+                    None => Some(task),
+                }
+            }
+            _ => Some(task),
+        });
+        let Some(task) = task else { return };
+        let remote = &self.remotes[index];
+        {
+            let mut inbox = lock(&remote.inbox);
+            if inbox.closed {
+                drop(inbox);
+                // The worker shut down: its local tasks are all cancelled already.
+                drop(task);
+                return;
+            }
+            inbox.tasks.push_back(task);
+            remote.inbox_len.fetch_add(1, Release);
+        }
+        self.unpark_worker(index);
+    }
+
+    /// Wakes worker `index` if it sleeps.
+    pub(crate) fn unpark_worker(&self, index: usize) {
+        if self.idle.unpark_worker_by_id(index) {
+            self.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// Wakes one sleeping worker if nobody is searching.
+    fn notify_parked(&self) {
+        if let Some(index) = self.idle.worker_to_notify() {
+            self.remotes[index].unpark.unpark();
+        }
+    }
+
+    fn has_stealable_work(&self) -> bool {
+        !self.inject.is_empty() || self.remotes.iter().any(|r| !r.steal.is_empty())
+    }
+
+    /// Starts the shutdown: workers stop at their next tick.
+    pub(crate) fn begin_shutdown(&self) {
+        if self.shutdown.swap(true, AcqRel) {
+            return;
+        }
+        self.inject.close();
+        for remote in self.remotes.iter() {
+            remote.unpark.unpark();
+        }
+    }
+}
+
+impl Schedule for Arc<Shared> {
+    fn schedule(&self, task: Notified, placement: Placement) {
+        let task = with_current(|cx| match cx {
+            Some(cx) if cx.worker.is_some() && Arc::ptr_eq(&cx.shared, self) => {
+                match cx.core.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
+                    Some(core) => {
+                        core.schedule_local(self, task, placement);
+                        None
+                    }
+                    None => Some(task),
+                }
+            }
+            _ => Some(task),
+        });
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.notify_parked();
+        }
+    }
+
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.owned.remove(task)
+    }
+}
+
+/// The scheduler of a `spawn_local` task: its runtime and the worker it is pinned to.
+pub(crate) struct LocalScheduler {
+    shared: Arc<Shared>,
+    index: usize,
+}
+
+impl Schedule for LocalScheduler {
+    fn schedule(&self, task: Notified, _: Placement) {
+        self.shared.schedule_pinned(self.index, task);
+    }
+
+    fn release(&self, task: &Task) -> Option<Task> {
+        self.shared.remotes[self.index].locals.remove(task)
+    }
+}
+
+impl Core {
+    fn schedule_local(&mut self, shared: &Shared, task: Notified, placement: Placement) {
+        match placement {
+            Placement::Next => match self.lifo.replace(task) {
+                // Only the LIFO slot changed; it is not stealable, nobody needs waking.
+                None => return,
+                Some(prev) => self.run_queue.push_back(prev, &shared.inject),
+            },
+            Placement::Back => self.run_queue.push_back(task, &shared.inject),
+        }
+        shared.notify_parked();
+    }
+
+    fn next_rand(&mut self) -> u32 {
+        // xorshift32
+        let mut x = self.rand;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        self.rand = x;
+        x
+    }
+
+    fn drain_inbox(&mut self, shared: &Shared) {
+        let remote = &shared.remotes[self.index];
+        if remote.inbox_len.load(Acquire) == 0 {
+            return;
+        }
+        let mut inbox = lock(&remote.inbox);
+        remote.inbox_len.store(0, Release);
+        self.pinned.append(&mut inbox.tasks);
+    }
+
+    fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
+        self.tick = self.tick.wrapping_add(1);
+        if self.tick % GLOBAL_INTERVAL == 0 {
+            self.drain_inbox(shared);
+            if let Some(task) = shared.inject.pop() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.lifo.take() {
+            return Some(task);
+        }
+        if self.tick & 1 == 0 {
+            if let Some(task) = self.pinned.pop_front() {
+                return Some(task);
+            }
+        }
+        if let Some(task) = self.run_queue.pop() {
+            return Some(task);
+        }
+        self.drain_inbox(shared);
+        if let Some(task) = self.pinned.pop_front() {
+            return Some(task);
+        }
+        self.next_from_inject(shared)
+    }
+
+    /// Takes this worker's fair share of the injector: one to run, the rest into the run queue.
+    fn next_from_inject(&mut self, shared: &Shared) -> Option<Notified> {
+        let len = shared.inject.len();
+        if len == 0 {
+            return None;
+        }
+        let n = (len / shared.remotes.len() + 1).min(self.run_queue.remaining() / 2).max(1);
+        let mut first = None;
+        let queue = &mut self.run_queue;
+        shared.inject.pop_batch(n, |task| match first {
+            None => first = Some(task),
+            Some(_) => queue.push_back(task, &NoOverflow),
+        });
+        first
+    }
+
+    fn steal_work(&mut self, shared: &Shared) -> Option<Notified> {
+        if !self.is_searching {
+            self.is_searching = shared.idle.transition_worker_to_searching();
+        }
+        if !self.is_searching {
+            return None;
+        }
+        let n = shared.remotes.len();
+        let start = self.next_rand() as usize % n;
+        for i in 0..n {
+            let victim = (start + i) % n;
+            if victim == self.index {
+                continue;
+            }
+            if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                return Some(task);
+            }
+        }
+        self.next_from_inject(shared)
+    }
+
+    /// Stops searching before running a task; the last searcher wakes a replacement.
+    fn found_work(&mut self, shared: &Shared) {
+        if self.is_searching {
+            self.is_searching = false;
+            if shared.idle.transition_worker_from_searching() {
+                shared.notify_parked();
+            }
+        }
+    }
+}
+
+/// The run queue never overflows while taking a batch sized to its free space; this is never called.
+struct NoOverflow;
+
+impl Overflow<Notified> for NoOverflow {
+    fn push_batch(&self, iter: impl Iterator<Item = Notified>) {
+        // Unreachable by construction; dropping would leak nothing but lose wake-ups, so fail loudly.
+        let n = iter.count();
+        unreachable!("run queue overflow of {n} while refilling from the injector");
+    }
+}
+
+/// The `block_on` future's wake-up flag, and the worker it belongs to.
+pub(crate) struct MainWaker {
+    pub(crate) woken: AtomicBool,
+    pub(crate) shared: Arc<Shared>,
+    pub(crate) index: usize,
+}
+
+impl std::task::Wake for MainWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        if !self.woken.swap(true, AcqRel) {
+            self.shared.unpark_worker(self.index);
+        }
+    }
+}
+
+/// Drives the current thread's core until `main` reports completion (for `block_on`) or, without one, until
+/// shutdown. `main` is polled whenever its waker fired.
+pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() -> bool)>) {
+    let shared = &*cx.shared;
+    loop {
+        match main.as_mut() {
+            Some((waker, poll_main)) => {
+                if waker.woken.swap(false, AcqRel) && coop::budget(&mut **poll_main) {
+                    return;
+                }
+            }
+            None => {
+                if shared.is_shutdown() {
+                    return;
+                }
+            }
+        }
+        let task = with_core(cx, |core| core.next_task(shared));
+        if let Some(task) = task {
+            run_task(cx, task);
+            continue;
+        }
+        let task = with_core(cx, |core| core.steal_work(shared));
+        if let Some(task) = task {
+            run_task(cx, task);
+            continue;
+        }
+        park(cx, main.as_ref().map(|(w, _)| &w.woken));
+    }
+}
+
+fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
+    let mut core = cx.core.borrow_mut();
+    f(core.as_mut().expect("worker core missing"))
+}
+
+fn run_task(cx: &ThreadCx, task: Notified) {
+    let shared = &*cx.shared;
+    with_core(cx, |core| core.found_work(shared));
+    coop::budget(|| task.run());
+    for _ in 0..MAX_LIFO_POLLS {
+        let Some(task) = with_core(cx, |core| core.lifo.take()) else { return };
+        coop::budget(|| task.run());
+    }
+    // Cap reached: demote the slot's task behind the queued ones.
+    with_core(cx, |core| {
+        if let Some(task) = core.lifo.take() {
+            core.run_queue.push_back(task, &shared.inject);
+            shared.notify_parked();
+        }
+    });
+}
+
+fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
+    let shared = &*cx.shared;
+    let (index, mut parker, was_searching) = with_core(cx, |core| {
+        let searching = std::mem::replace(&mut core.is_searching, false);
+        (core.index, core.park.take().expect("parker missing"), searching)
+    });
+    let remote = &shared.remotes[index];
+    if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_stealable_work() {
+        shared.notify_parked();
+    }
+    loop {
+        let wake_now = shared.is_shutdown()
+            || main_woken.is_some_and(|w| w.load(Acquire))
+            || remote.inbox_len.load(Acquire) > 0;
+        if wake_now {
+            // Take ourselves off the list (unless someone already did; either way we count as searching).
+            shared.idle.unpark_worker_by_id(index);
+            break;
+        }
+        parker.park();
+        if !shared.idle.is_parked(index) {
+            break;
+        }
+    }
+    with_core(cx, |core| {
+        core.park = Some(parker);
+        core.is_searching = true;
+    });
+}
+
+/// Stops searching and gives the core's parking state a consistent "awake, not searching" shape (used when
+/// `block_on` returns and worker 0's core goes back to the runtime).
+pub(crate) fn release_core(shared: &Shared, core: &mut Core) {
+    core.found_work(shared);
+    if let Some(task) = core.lifo.take() {
+        core.run_queue.push_back(task, &shared.inject);
+    }
+    if !core.run_queue.is_empty() {
+        shared.notify_parked();
+    }
+}
+
+/// Shuts down one worker, on its own thread: its inbox, its `spawn_local` tasks, its share of the owned
+/// tasks, and the references left in its queues.
+pub(crate) fn shutdown_core(cx: &ThreadCx, core: &mut Core) {
+    let shared = &*cx.shared;
+    let remote = &shared.remotes[core.index];
+    let leftover = {
+        let mut inbox = lock(&remote.inbox);
+        inbox.closed = true;
+        remote.inbox_len.store(0, Release);
+        std::mem::take(&mut inbox.tasks)
+    };
+    // The core is out of the context: wakes during the cancellations go to the (closed) inbox and injector.
+    cx.enter(|| {
+        drop(leftover);
+        remote.locals.close_and_shutdown_all();
+        shared.owned.close_and_shutdown_all();
+        drop(core.lifo.take());
+        while let Some(task) = core.run_queue.pop() {
+            drop(task);
+        }
+        core.pinned.clear();
+    });
+    debug_assert!(core.run_queue.is_empty());
+}
+
+impl fmt::Debug for Shared {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Shared")
+            .field("workers", &self.remotes.len())
+            .field("inject", &self.inject)
+            .field("idle", &self.idle)
+            .field("shutdown", &self.is_shutdown())
+            .finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("index", &self.index)
+            .field("run_queue", &self.run_queue)
+            .finish_non_exhaustive()
+    }
+}
