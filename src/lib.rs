@@ -114,6 +114,54 @@ pub use coro_core::*;
 ///   large synchronous stretches in plain helper functions.
 pub use coro_macros::coroutine;
 
+/// Spawns a coroutine on the current runtime and returns its [`JoinHandle`].
+///
+/// ```
+/// #[coro::coroutine]
+/// fn square(x: u64) -> u64 {
+///     coro::yield_now();
+///     x * x
+/// }
+///
+/// #[coro::main(workers = 2)]
+/// fn main() {
+///     let by_call = coro::spawn!(square(3)); // a coroutine call: spawned, not awaited
+///     let offset = 1;
+///     let by_closure = coro::spawn!(move || square(4) + offset); // the closure body is a coroutine too
+///     assert_eq!(by_call.join().unwrap() + by_closure.join().unwrap(), 9 + 17);
+/// }
+/// ```
+///
+/// - `spawn!(call)`: the coroutine (or any `Future + Send + 'static`) `call` becomes a task. Inside a
+///   coroutine the argument of a macro is not rewritten, so the call is spawned instead of awaited.
+/// - `spawn!(move || { body })`: the body gets the `#[coro::coroutine]` transform and runs as a task that
+///   owns its captures. Write `move || -> T { .. }` when the body uses `?`, which needs the output type.
+///
+/// The handle is a plain value: storing it never suspends, `handle.join()` does, and dropping it detaches the
+/// task. Panics if called outside a runtime; the function form [`spawn()`](fn@spawn) takes any future.
+pub use coro_macros::spawn;
+
+/// Spawns a `!Send` coroutine pinned to the current worker thread; same forms as [`spawn!`].
+pub use coro_macros::spawn_local;
+
+/// Runs `fn main` as a coroutine on a fresh runtime.
+///
+/// `#[coro::main]` uses the default worker count (the `CORO_WORKERS` environment variable, or the number of
+/// CPUs); `#[coro::main(workers = N)]` sets it. The body is a coroutine: calls that suspend are awaited in
+/// place. The runtime shuts down when `main` returns.
+pub use coro_macros::main;
+
+/// Runs a test as a coroutine on a runtime of its own; takes `workers = N` like [`main`](macro@main).
+///
+/// ```
+/// #[coro::test(workers = 2)]
+/// fn adds() {
+///     let handle = coro::spawn!(move || 1 + 1);
+///     assert_eq!(handle.join().unwrap(), 2);
+/// }
+/// ```
+pub use coro_macros::test;
+
 /// Networking types that mirror `std::net`; their methods suspend the calling coroutine.
 #[doc(inline)]
 pub use coro_net as net;

@@ -28,7 +28,7 @@ use syn::{Block, FnArg, Pat, Path, ReturnType, Signature, Type, parse_quote, par
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let Args { krate } = Args::parse(args)?;
-    let CoroutineFn { attrs, vis, mut sig, body } = CoroutineFn::parse(item)?;
+    let CoroutineFn { attrs, vis, mut sig, body } = CoroutineFn::parse(item, "#[coro::coroutine]")?;
     let (returns, span): (Type, Span) = match &sig.output {
         ReturnType::Default => (parse_quote!(()), sig.ident.span()),
         ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),

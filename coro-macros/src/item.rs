@@ -19,23 +19,26 @@ pub(crate) struct CoroutineFn {
 }
 
 impl CoroutineFn {
-    /// Parses `tokens` as a fn that can become a coroutine, or explains why it cannot.
-    pub(crate) fn parse(tokens: TokenStream) -> syn::Result<CoroutineFn> {
+    /// Parses `tokens` as a fn that can become a coroutine, or explains why it cannot. `attribute` names the
+    /// attribute being expanded, for the messages (`#[coro::coroutine]`, `#[coro::main]`, ...).
+    pub(crate) fn parse(tokens: TokenStream, attribute: &str) -> syn::Result<CoroutineFn> {
         let item = match syn::parse2::<CoroutineFn>(tokens.clone()) {
             Ok(item) => item,
-            Err(err) => return Err(not_a_fn(tokens).unwrap_or(err)),
+            Err(err) => return Err(not_a_fn(tokens, attribute).unwrap_or(err)),
         };
-        item.check()?;
+        item.check(attribute)?;
         Ok(item)
     }
 
-    fn check(&self) -> syn::Result<()> {
+    fn check(&self, attribute: &str) -> syn::Result<()> {
         let sig = &self.sig;
         if let Some(asyncness) = &sig.asyncness {
             return Err(Error::new(
                 asyncness.span(),
-                "`#[coro::coroutine]` makes this fn asynchronous itself: remove `async` (calls that suspend are \
-                 awaited for you), or remove the attribute to keep a plain `async fn`",
+                format_args!(
+                    "remove `async`: `{attribute}` makes the body a coroutine itself, and the calls that suspend \
+                     are awaited for you"
+                ),
             ));
         }
         if let Some(constness) = &sig.constness {
@@ -86,7 +89,7 @@ impl Parse for CoroutineFn {
 }
 
 /// The error for an item that parses, but not as a fn: it names what was found.
-fn not_a_fn(tokens: TokenStream) -> Option<Error> {
+fn not_a_fn(tokens: TokenStream, attribute: &str) -> Option<Error> {
     let item: Item = syn::parse2(tokens).ok()?;
     let (what, span) = match &item {
         Item::Struct(s) => ("a struct", s.struct_token.span()),
@@ -111,10 +114,5 @@ fn not_a_fn(tokens: TokenStream) -> Option<Error> {
         }
         _ => "; remove it, or put it on the `fn`s that should suspend",
     };
-    Some(Error::new(
-        span,
-        format_args!(
-            "`#[coro::coroutine]` applies to a `fn` (a free fn, a method or a trait method), and this is {what}{hint}"
-        ),
-    ))
+    Some(Error::new(span, format_args!("`{attribute}` applies to a `fn`, and this is {what}{hint}")))
 }

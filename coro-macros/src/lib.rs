@@ -6,11 +6,16 @@
 //!
 //! Layout: [`args`] reads the attribute's arguments, [`item`] reads and checks the annotated fn,
 //! [`rewrite`] inserts the suspension points into a body, and [`coroutine`] assembles the expansion.
+//! [`spawn`] and [`entry`] build `spawn!` and `#[coro::main]`/`#[coro::test]` on the same transform.
 
 mod args;
 mod coroutine;
+mod entry;
 mod item;
 mod rewrite;
+mod spawn;
+
+use entry::Entry;
 
 use proc_macro::TokenStream;
 
@@ -21,4 +26,32 @@ use proc_macro::TokenStream;
 #[proc_macro_attribute]
 pub fn coroutine(args: TokenStream, item: TokenStream) -> TokenStream {
     coroutine::expand(args.into(), item.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Spawns a coroutine on the runtime: `spawn!(serve(stream))` or `spawn!(move || { .. })`.
+///
+/// Documented on its re-export, `coro::spawn!`.
+#[proc_macro]
+pub fn spawn(input: TokenStream) -> TokenStream {
+    spawn::expand("spawn", input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Spawns a `!Send` coroutine on the current worker: `spawn_local!(serve(stream))`.
+///
+/// Documented on its re-export, `coro::spawn_local!`.
+#[proc_macro]
+pub fn spawn_local(input: TokenStream) -> TokenStream {
+    spawn::expand("spawn_local", input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Runs `fn main` as a coroutine on a fresh runtime: `#[coro::main]` or `#[coro::main(workers = N)]`.
+#[proc_macro_attribute]
+pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(Entry::Main, args.into(), item.into()).into()
+}
+
+/// Runs a test as a coroutine on a runtime of its own: `#[coro::test]` or `#[coro::test(workers = N)]`.
+#[proc_macro_attribute]
+pub fn test(args: TokenStream, item: TokenStream) -> TokenStream {
+    entry::expand(Entry::Test, args.into(), item.into()).into()
 }

@@ -105,12 +105,18 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// A value that leaves the fn (`return` operand or tail).
+    /// A value that leaves the fn (`return` operand or tail): bound to the declared type, so it coerces as it
+    /// would in a plain fn.
     fn rewrite_returned(&mut self, value: &mut Expr) {
         let Some(ty) = self.returns else {
             return self.visit_expr_mut(value);
         };
         self.rewrite_typed(value, ty);
+        if let Expr::Macro(_) | Expr::Lit(_) = peel_parens(value) {
+            // Nothing to coerce (`panic!`, `format!`, a literal), and binding a diverging macro would draw
+            // clippy's `diverging_sub_expression` on the user's code.
+            return;
+        }
         let span = value.span();
         let private = self.private(span);
         let inner = std::mem::replace(value, Expr::Verbatim(TokenStream::new()));
