@@ -237,7 +237,7 @@ impl Runtime {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        self.shared.spawn_from_outside(future)
+        self.shared.spawn(future)
     }
 
     #[cfg(all(test, not(loom)))]

@@ -78,7 +78,7 @@ where
     T: Send + 'static,
 {
     worker::with_current(|cx| match cx {
-        Some(cx) => cx.spawn(future),
+        Some(cx) => cx.shared.spawn(future),
         None => panic!("`coro::spawn` {OUTSIDE}"),
     })
 }

@@ -59,6 +59,12 @@ use std::sync::Arc;
 
 /// Ticks between two checks of the injector and inbox ahead of local work.
 pub(crate) const GLOBAL_INTERVAL: u32 = 61;
+/// Rounds of stealing a searcher makes before it parks, [`SEARCH_PAUSE`] spin hints apart (a few
+/// microseconds in all). Work made stealable meanwhile, such as a chain of spawns or a task woken on another
+/// worker, is then taken without a futex round trip on either side; a worker that parked at once would be
+/// woken for it by the very next spawn (as Go's spinning Ms look several times before they sleep).
+const SEARCH_ROUNDS: u32 = 4;
+const SEARCH_PAUSE: u32 = 128;
 /// Tasks run back to back from the LIFO slot before it is demoted to the run queue.
 pub(crate) const MAX_LIFO_POLLS: usize = 3;
 
@@ -105,7 +111,6 @@ pub(crate) struct ThreadCx {
     /// The worker this thread drives, if any (`None` on blocking-pool threads).
     worker: Option<usize>,
     core: RefCell<Option<Box<Core>>>,
-    spawned: Cell<usize>,
 }
 
 thread_local! {
@@ -122,7 +127,7 @@ pub(crate) fn with_current<R>(f: impl FnOnce(Option<&ThreadCx>) -> R) -> R {
 
 impl ThreadCx {
     pub(crate) fn new(shared: Arc<Shared>, worker: Option<usize>, core: Option<Box<Core>>) -> ThreadCx {
-        ThreadCx { shared, worker, core: RefCell::new(core), spawned: Cell::new(0) }
+        ThreadCx { shared, worker, core: RefCell::new(core) }
     }
 
     /// Makes `self` the current context while `f` runs.
@@ -142,21 +147,6 @@ impl ThreadCx {
         self.core.borrow_mut().take()
     }
 
-    /// A shard hint for the owned list: spread this thread's spawns, and keep threads apart.
-    fn shard_hint(&self) -> usize {
-        let n = self.spawned.get();
-        self.spawned.set(n.wrapping_add(1));
-        self.worker.unwrap_or(0).wrapping_add(n.wrapping_mul(self.shared.remotes.len()))
-    }
-
-    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        self.shared.spawn(future, self.shard_hint())
-    }
-
     /// Spawns a `!Send` future pinned to this thread's worker. Panics off a worker thread.
     pub(crate) fn spawn_local<F>(&self, future: F) -> JoinHandle<F::Output>
     where
@@ -172,7 +162,7 @@ impl ThreadCx {
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
         // polled and dropped here only (shutdown cancels it on this thread too).
         let (task, notified, join) = unsafe { task::new_task(future, scheduler) };
-        match self.shared.remotes[index].locals.bind(task, 0) {
+        match self.shared.remotes[index].locals.bind(task) {
             Ok(()) => self.shared.schedule_pinned(index, notified),
             Err(task) => {
                 drop(notified);
@@ -225,14 +215,14 @@ impl Shared {
         self.shutdown.load(Acquire)
     }
 
-    fn spawn<F>(self: &Arc<Self>, future: F, hint: usize) -> JoinHandle<F::Output>
+    pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them.
         let (task, notified, join) = unsafe { task::new_task(future, self.clone()) };
-        match self.owned.bind(task, hint) {
+        match self.owned.bind(task) {
             Ok(()) => self.schedule(notified, Placement::Back),
             Err(task) => {
                 // The runtime is shutting down: the task is cancelled before it ever runs.
@@ -241,16 +231,6 @@ impl Shared {
             }
         }
         join
-    }
-
-    /// Spawns from a thread that may not belong to the runtime.
-    pub(crate) fn spawn_from_outside<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
-    where
-        F: Future + Send + 'static,
-        F::Output: Send + 'static,
-    {
-        let hint = with_current(|cx| cx.map_or(0, ThreadCx::shard_hint));
-        self.spawn(future, hint)
     }
 
     /// Queues a `spawn_local` task on its worker.
@@ -287,6 +267,14 @@ impl Shared {
     pub(crate) fn unpark_worker(&self, index: usize) {
         if self.idle.unpark_worker_by_id(index) {
             self.remotes[index].unpark.unpark();
+        }
+    }
+
+    /// Called on a worker that made work stealable: wakes one sleeping worker if nobody is searching. The
+    /// caller is awake, so with a single worker there is nobody to wake, and not even the check is paid.
+    fn notify_parked_local(&self) {
+        if self.remotes.len() > 1 {
+            self.notify_parked();
         }
     }
 
@@ -363,8 +351,9 @@ impl Core {
                 Some(prev) => self.run_queue.push_back(prev, &shared.inject),
             },
             Placement::Back => self.run_queue.push_back(task, &shared.inject),
+            Placement::Yielded => return self.run_queue.push_back(task, &shared.inject),
         }
-        shared.notify_parked();
+        shared.notify_parked_local();
     }
 
     fn next_rand(&mut self) -> u32 {
@@ -429,6 +418,8 @@ impl Core {
         first
     }
 
+    /// Searches other workers' queues and the injector, a few rounds apart before giving up (see
+    /// [`SEARCH_ROUNDS`]).
     fn steal_work(&mut self, shared: &Shared) -> Option<Notified> {
         if !self.is_searching {
             self.is_searching = shared.idle.transition_worker_to_searching();
@@ -436,6 +427,22 @@ impl Core {
         if !self.is_searching {
             return None;
         }
+        // Alone, there is nobody to steal from; outside work arrives with a wake-up.
+        let rounds = if shared.remotes.len() > 1 { SEARCH_ROUNDS } else { 1 };
+        for round in 0..rounds {
+            if round > 0 {
+                for _ in 0..SEARCH_PAUSE {
+                    std::hint::spin_loop();
+                }
+            }
+            if let Some(task) = self.steal_once(shared) {
+                return Some(task);
+            }
+        }
+        None
+    }
+
+    fn steal_once(&mut self, shared: &Shared) -> Option<Notified> {
         let n = shared.remotes.len();
         let start = self.next_rand() as usize % n;
         for i in 0..n {
@@ -539,7 +546,7 @@ fn run_task(cx: &ThreadCx, task: Notified) {
     with_core(cx, |core| {
         if let Some(task) = core.lifo.take() {
             core.run_queue.push_back(task, &shared.inject);
-            shared.notify_parked();
+            shared.notify_parked_local();
         }
     });
 }

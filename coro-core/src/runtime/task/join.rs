@@ -7,9 +7,10 @@ use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
+use std::mem::ManuallyDrop;
 use std::pin::Pin;
 use std::ptr::NonNull;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::task::{Context, Poll, ready};
 
 /// An owned permission to join a task: await its output, abort it, or ask whether it is finished.
@@ -122,33 +123,69 @@ impl<T> fmt::Debug for Join<T> {
 }
 
 /// Why a task produced no output.
+///
+/// One pointer wide, so that a task's `Result<T, JoinError>` output takes no more room than its future: a
+/// cancellation allocates nothing, a panic boxes its payload.
 pub struct JoinError {
-    repr: Repr,
+    /// `None`: cancelled.
+    panic: Option<Panic>,
 }
 
-enum Repr {
-    Cancelled,
-    // A `Mutex` makes the error `Sync`, as error types should be; it is never contended.
-    Panic(Mutex<Box<dyn Any + Send + 'static>>),
+type Payload = Box<dyn Any + Send + 'static>;
+
+/// A panic payload, boxed once more so that the error is one (non-null) pointer. The `Mutex` makes the error
+/// `Sync`, as error types should be, although the payload is only `Send`; it is never contended.
+///
+/// Its drop is out of line and cold: every task's stage may hold a `Result<T, JoinError>`, and the inlined
+/// drop of a payload would weigh on the drop glue of every task type (on the spawn path) for the rare panic.
+struct Panic(ManuallyDrop<Box<Mutex<Payload>>>);
+
+impl Panic {
+    fn new(payload: Payload) -> Panic {
+        Panic(ManuallyDrop::new(Box::new(Mutex::new(payload))))
+    }
+
+    fn into_payload(self) -> Payload {
+        let mut this = ManuallyDrop::new(self);
+        // SAFETY: `this` is never dropped, so the box is taken out of it exactly once.
+        let boxed = unsafe { ManuallyDrop::take(&mut this.0) };
+        boxed.into_inner().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Payload> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Panic {
+    fn drop(&mut self) {
+        #[cold]
+        #[inline(never)]
+        fn drop_box(boxed: Box<Mutex<Payload>>) {
+            drop(boxed);
+        }
+        // SAFETY: `drop` runs once, and the field is not touched after it.
+        drop_box(unsafe { ManuallyDrop::take(&mut self.0) });
+    }
 }
 
 impl JoinError {
     pub(crate) fn cancelled() -> JoinError {
-        JoinError { repr: Repr::Cancelled }
+        JoinError { panic: None }
     }
 
-    pub(crate) fn panic(payload: Box<dyn Any + Send + 'static>) -> JoinError {
-        JoinError { repr: Repr::Panic(Mutex::new(payload)) }
+    pub(crate) fn panic(payload: Payload) -> JoinError {
+        JoinError { panic: Some(Panic::new(payload)) }
     }
 
     /// The task was cancelled: aborted, or dropped by the runtime's shutdown.
     pub fn is_cancelled(&self) -> bool {
-        matches!(self.repr, Repr::Cancelled)
+        self.panic.is_none()
     }
 
     /// The task panicked.
     pub fn is_panic(&self) -> bool {
-        matches!(self.repr, Repr::Panic(_))
+        self.panic.is_some()
     }
 
     /// The panic payload; panics if the task was cancelled. Resume it with `std::panic::resume_unwind`.
@@ -158,15 +195,14 @@ impl JoinError {
 
     /// The panic payload, or the error itself if the task was cancelled.
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
-        match self.repr {
-            Repr::Panic(payload) => Ok(payload.into_inner().unwrap_or_else(|e| e.into_inner())),
-            Repr::Cancelled => Err(self),
+        match self.panic {
+            Some(panic) => Ok(panic.into_payload()),
+            None => Err(self),
         }
     }
 
     fn panic_message(&self) -> Option<String> {
-        let Repr::Panic(payload) = &self.repr else { return None };
-        let payload = payload.lock().unwrap_or_else(|e| e.into_inner());
+        let payload = self.panic.as_ref()?.lock();
         if let Some(s) = payload.downcast_ref::<&'static str>() {
             Some((*s).to_owned())
         } else {
@@ -177,20 +213,20 @@ impl JoinError {
 
 impl fmt::Display for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("task was cancelled"),
-            (Repr::Panic(_), Some(msg)) => write!(f, "task panicked with message {msg:?}"),
-            (Repr::Panic(_), None) => f.write_str("task panicked"),
+        match (self.is_panic(), self.panic_message()) {
+            (false, _) => f.write_str("task was cancelled"),
+            (true, Some(msg)) => write!(f, "task panicked with message {msg:?}"),
+            (true, None) => f.write_str("task panicked"),
         }
     }
 }
 
 impl fmt::Debug for JoinError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match (&self.repr, self.panic_message()) {
-            (Repr::Cancelled, _) => f.write_str("JoinError::Cancelled"),
-            (Repr::Panic(_), Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
-            (Repr::Panic(_), None) => f.write_str("JoinError::Panic(..)"),
+        match (self.is_panic(), self.panic_message()) {
+            (false, _) => f.write_str("JoinError::Cancelled"),
+            (true, Some(msg)) => write!(f, "JoinError::Panic({msg:?})"),
+            (true, None) => f.write_str("JoinError::Panic(..)"),
         }
     }
 }

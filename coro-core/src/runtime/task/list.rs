@@ -1,10 +1,17 @@
 //! The owned-tasks list: every live, incomplete task, so that shutdown can cancel them all.
 //!
 //! An intrusive doubly linked list through the task headers, split into shards each behind its own mutex
-//! (as tokio's `OwnedTasks`): a task is bound to a shard chosen by the spawner (its worker index plus a
-//! counter), so spawns and completions on different workers rarely share a lock. The list holds one
-//! reference to each linked task. Closing a shard makes every later `bind` fail, so a task spawned during
-//! shutdown is cancelled at once instead of escaping it.
+//! (as tokio's `OwnedTasks`), so spawns and completions on different workers rarely share a lock. The list
+//! holds one reference to each linked task. Closing a shard makes every later `bind` fail, so a task spawned
+//! during shutdown is cancelled at once instead of escaping it.
+//!
+//! The header spends nothing but the two links on the list (see `raw.rs`):
+//! - a task's shard is a hash of its address (which is fixed for its life), so `remove` finds it without a
+//!   stored index, and a worker's spawns spread over all shards;
+//! - whether a task is linked is read from the links under the shard's lock: a linked task has a `prev`, or
+//!   is the shard's head. Unlinking clears both links, and a task that was never linked has none, so a task
+//!   that failed to bind, or was already unlinked by shutdown, is seen as not linked. (Another task at the
+//!   same address cannot be the head meanwhile: this task is alive, so its address is taken.)
 
 use super::Task;
 use super::raw::Header;
@@ -36,14 +43,18 @@ impl OwnedList {
         OwnedList { shards, mask: n - 1, closed: AtomicBool::new(false) }
     }
 
-    /// Links a new task (taking its list reference) into shard `hint`. Fails, returning the task, if the list
-    /// is closed: the caller must then shut the task down.
-    pub(crate) fn bind(&self, task: Task, hint: usize) -> Result<(), Task> {
-        let index = hint & self.mask;
-        let header = task.header();
-        // SAFETY: the task is new and not linked anywhere: nobody else reads its owned fields yet.
-        header.owned_shard.with_mut(|shard| unsafe { *shard = index as u32 });
-        let mut shard = lock(&self.shards[index]);
+    /// The shard a task belongs to, from its address: Fibonacci hashing of the address without its
+    /// alignment bits, so tasks allocated one after the other land in unrelated shards.
+    fn shard_of(&self, ptr: NonNull<Header>) -> &Mutex<Shard> {
+        let addr = (ptr.as_ptr().addr() >> 4) as u64;
+        let hash = addr.wrapping_mul(0x9E37_79B9_7F4A_7C15) >> 32;
+        &self.shards[hash as usize & self.mask]
+    }
+
+    /// Links a new task (taking its list reference) into its shard. Fails, returning the task, if the list is
+    /// closed: the caller must then shut the task down.
+    pub(crate) fn bind(&self, task: Task) -> Result<(), Task> {
+        let mut shard = lock(self.shard_of(task.header_ptr()));
         if shard.closed {
             return Err(task);
         }
@@ -53,7 +64,6 @@ impl OwnedList {
             let header = ptr.as_ref();
             header.owned_prev.with_mut(|p| *p = None);
             header.owned_next.with_mut(|p| *p = shard.head);
-            header.owned_linked.with_mut(|p| *p = true);
             if let Some(head) = shard.head {
                 head.as_ref().owned_prev.with_mut(|p| *p = Some(ptr));
             }
@@ -64,18 +74,19 @@ impl OwnedList {
     }
 
     /// Unlinks `task` if it is linked, returning the list's reference.
+    ///
+    /// `task` is one that was bound to this list, or to none (each scheduler releases its tasks to the list
+    /// it bound them to): its links are read under this list's shard lock, which guards them only then.
     pub(crate) fn remove(&self, task: &Task) -> Option<Task> {
-        let header = task.header();
-        // SAFETY: written once before the task was linked; read-only since.
-        let index = header.owned_shard.with(|shard| unsafe { *shard }) as usize;
-        let mut shard = lock(&self.shards[index & self.mask]);
-        // SAFETY: under the shard's lock.
-        let linked = header.owned_linked.with(|p| unsafe { *p });
-        if !linked {
+        let ptr = task.header_ptr();
+        let mut shard = lock(self.shard_of(ptr));
+        // SAFETY: the links of a task of this shard are guarded by its lock, which we hold.
+        let has_prev = task.header().owned_prev.with(|p| unsafe { (*p).is_some() });
+        if !has_prev && shard.head != Some(ptr) {
             return None;
         }
-        // SAFETY: under the lock, the task is linked in this shard.
-        Some(unsafe { shard.unlink(task.header_ptr()) })
+        // SAFETY: under the lock, the task is linked in this shard (see the module docs).
+        Some(unsafe { shard.unlink(ptr) })
     }
 
     /// Closes the list and shuts down every task in it. Tasks running elsewhere are marked cancelled and
@@ -108,6 +119,12 @@ impl OwnedList {
     pub(crate) fn len(&self) -> usize {
         self.shards.iter().map(|s| lock(s).len).sum()
     }
+
+    /// How many tasks are linked in shard `index`.
+    #[cfg(all(test, not(loom)))]
+    pub(crate) fn shard_len(&self, index: usize) -> usize {
+        lock(&self.shards[index]).len
+    }
 }
 
 impl Shard {
@@ -127,7 +144,6 @@ impl Shard {
             if let Some(next) = next {
                 next.as_ref().owned_prev.with_mut(|p| *p = prev);
             }
-            header.owned_linked.with_mut(|p| *p = false);
             self.len -= 1;
             Task::from_raw(ptr)
         }

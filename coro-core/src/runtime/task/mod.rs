@@ -2,11 +2,11 @@
 //!
 //! # Design
 //!
-//! A task is a single heap allocation (see [`raw`]): a 64-byte `Header` (the atomic state word with the
-//! lifecycle flags and the reference count, the intrusive injector link, the vtable, the owned-list links and
-//! the join waker slot), then the scheduler handle, then a `stage` enum holding the future and, once it is
-//! ready, its output in the same space. The runtime handles tasks only through typed wrappers around a
-//! `NonNull<Header>`:
+//! A task is a single heap allocation (see [`raw`]): a 48-byte `Header` (the atomic state word with the
+//! lifecycle flags and the reference count, the vtable, the owned-list links and the join waker slot), then
+//! the scheduler handle, then a `stage` enum holding the future and, once it is ready, its output (or the
+//! one-pointer [`JoinError`]) in the same space. Queues hold tasks by pointer; the header has no queue link.
+//! The runtime handles tasks only through typed wrappers around a `NonNull<Header>`:
 //!
 //! - [`Task`]: a counted reference (held by the owned-tasks list);
 //! - [`Notified`]: a counted reference that is also the right to run the task (one per queue entry);
@@ -58,9 +58,13 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 pub(crate) enum Placement {
     /// Woken by the task running now: run it next (the LIFO slot), while what it touches is in cache.
     Next,
-    /// Spawned, or woke itself during its own poll (a yield, an exhausted budget): behind the tasks already
-    /// waiting, in the run queue, where an idle worker can steal it.
+    /// Spawned: behind the tasks already waiting, in the run queue, where an idle worker can steal it; a
+    /// sleeping worker is woken to come and do so, since the spawner goes on running.
     Back,
+    /// Woke itself during its own poll (a yield, an exhausted budget): behind the tasks already waiting, but
+    /// nobody is woken for it: its worker is free the moment the poll returns (as Go's `Gosched` does not
+    /// `wakep`). Waking a sleeper for a lone yielding task would only make two workers trade it back and forth.
+    Yielded,
 }
 
 /// A counted reference to a task.

@@ -3,11 +3,10 @@
 //! ```text
 //! Box<Cell<F, S>>, #[repr(C)]
 //! +--------------------------------------------------------------+
-//! | Header (64 bytes on 64-bit targets)                          |
+//! | Header (48 bytes on 64-bit targets)                          |
 //! |   state       AtomicUsize: flags + refcount (see `state.rs`) |
-//! |   queue_next  intrusive link for the injector                |
 //! |   vtable      &'static Vtable for this <F, S>                |
-//! |   owned       prev/next/shard/linked: the owned-tasks list   |
+//! |   owned       prev/next: the owned-tasks list (`list.rs`)    |
 //! |   join_waker  Option<Waker> of the `JoinHandle`'s joiner     |
 //! +--------------------------------------------------------------+
 //! | Core                                                         |
@@ -21,11 +20,16 @@
 //! task knows it only as a `NonNull<Header>`; the vtable's functions are monomorphized for `<F, S>` and cast
 //! the pointer back to the `Cell`.
 //!
+//! The header holds only what every task needs for its whole life. Queue links live in the queues (the run
+//! queues' rings, the injector's `VecDeque`), and the owned-tasks list finds a task's shard from its address
+//! and whether it is linked from the links themselves, so neither needs a field here. A task parked on a
+//! oneshot with a small future (48 + 8 for the scheduler + 24 for the future) fits glibc's 96-byte chunk;
+//! `tests.rs` asserts the sizes this depends on.
+//!
 //! Who may touch what:
 //! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the
 //!   `JoinHandle` if `JOIN_INTEREST` was set at completion, else the completing thread.
 //! - `join_waker`: the `JoinHandle` while `JOIN_WAKER` is clear; readers (the completing thread) while set.
-//! - `queue_next`: whoever holds the task's `Notified` (the injector, under its lock).
 //! - `owned`: the owned-tasks list, under the shard's lock.
 
 use super::state::{State, ToIdle, ToRunning};
@@ -37,23 +41,17 @@ use std::marker::PhantomData;
 use std::mem::{self, ManuallyDrop};
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::ptr::NonNull;
+use std::ptr::{self, NonNull};
 use std::task::{Context, Poll, Waker};
 
 /// The type-independent part of a task, at the start of its allocation.
 #[repr(C)]
 pub(crate) struct Header {
     pub(crate) state: State,
-    /// The next task in an intrusive queue (the injector); owned by the holder of the `Notified`.
-    pub(crate) queue_next: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) vtable: &'static Vtable,
-    /// Owned-tasks list links, guarded by the list shard's lock.
+    /// Owned-tasks list links, guarded by the list shard's lock; both `None` while the task is not linked.
     pub(crate) owned_prev: UnsafeCell<Option<NonNull<Header>>>,
     pub(crate) owned_next: UnsafeCell<Option<NonNull<Header>>>,
-    /// The shard of the owned-tasks list this task was bound to (written once, before it is linked).
-    pub(crate) owned_shard: UnsafeCell<u32>,
-    /// Whether the task is linked in its shard (guarded by the shard's lock).
-    pub(crate) owned_linked: UnsafeCell<bool>,
     /// The waker of whoever awaits the `JoinHandle`; see the module docs for its access rules.
     pub(crate) join_waker: UnsafeCell<Option<Waker>>,
 }
@@ -123,12 +121,9 @@ impl<F: Future, S: Schedule> Cell<F, S> {
         let cell = Box::new(Cell {
             header: Header {
                 state: State::new(),
-                queue_next: UnsafeCell::new(None),
                 vtable: &VtableOf::<F, S>::VTABLE,
                 owned_prev: UnsafeCell::new(None),
                 owned_next: UnsafeCell::new(None),
-                owned_shard: UnsafeCell::new(0),
-                owned_linked: UnsafeCell::new(false),
                 join_waker: UnsafeCell::new(None),
             },
             core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
@@ -149,15 +144,35 @@ unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
 }
 
 impl<F: Future, S> Core<F, S> {
-    /// Replaces the stage, dropping the previous one after the new one is in place (so a panicking drop
-    /// leaves a consistent stage).
+    /// Replaces the stage: drops the previous one in place, then writes the new one, also when that drop
+    /// panics (so a panicking drop leaves a consistent stage).
+    ///
+    /// Dropping in place rather than moving the old stage out (`mem::replace`) matters on the spawn path: the
+    /// copy reads back the future's state just written by its poll, in wider loads than the stores, which
+    /// stalls on store forwarding.
     ///
     /// # Safety
     /// The caller has exclusive access to the stage (see the module docs).
     unsafe fn set_stage(&self, stage: Stage<F>) {
-        // SAFETY: exclusive access is the caller's contract.
-        let old = self.stage.with_mut(|ptr| unsafe { mem::replace(&mut *ptr, stage) });
-        drop(old);
+        /// Writes the new stage on drop: after the old one's drop, returned or unwound.
+        struct Write<F: Future> {
+            ptr: *mut Stage<F>,
+            stage: ManuallyDrop<Stage<F>>,
+        }
+        impl<F: Future> Drop for Write<F> {
+            fn drop(&mut self) {
+                // SAFETY: the old stage at `ptr` has been dropped, so this overwrites no live value; `stage`
+                // is taken exactly once, here.
+                unsafe { self.ptr.write(ManuallyDrop::take(&mut self.stage)) };
+            }
+        }
+        self.stage.with_mut(|ptr| {
+            let write = Write { ptr, stage: ManuallyDrop::new(stage) };
+            // SAFETY: exclusive access is the caller's contract; the stage is live, dropped once here, and
+            // overwritten by `write` right after (or while unwinding).
+            unsafe { ptr::drop_in_place(ptr) };
+            drop(write);
+        });
     }
 
     /// # Safety
@@ -241,7 +256,7 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 // Woken during its own poll: rescheduled exactly once, behind the others.
                 // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
                 let notified = unsafe { Notified::from_raw(ptr) };
-                cell.core.scheduler.schedule(notified, Placement::Back);
+                cell.core.scheduler.schedule(notified, Placement::Yielded);
             }
             ToIdle::OkDealloc => {
                 // SAFETY: that was the last reference.

@@ -27,7 +27,7 @@ struct TestSched(Arc<Recorder>);
 
 impl Schedule for TestSched {
     fn schedule(&self, task: Notified, placement: Placement) {
-        self.0.queue.lock().unwrap().push_back((task, placement == Placement::Back));
+        self.0.queue.lock().unwrap().push_back((task, placement == Placement::Yielded));
     }
     fn release(&self, task: &Task) -> Option<Task> {
         self.0.list.0.remove(task)
@@ -35,13 +35,16 @@ impl Schedule for TestSched {
 }
 
 impl TestSched {
+    fn with_shards(shards: usize) -> TestSched {
+        TestSched(Arc::new(Recorder { queue: Mutex::default(), list: OwnedListCell(OwnedList::new(shards)) }))
+    }
     fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
     where
         F::Output: Send,
     {
         // SAFETY: `Send` future.
         let (task, notified, join) = unsafe { new_task(f, self.clone()) };
-        self.0.list.0.bind(task, 0).unwrap();
+        self.0.list.0.bind(task).unwrap();
         (notified, join)
     }
     fn queued(&self) -> usize {
@@ -63,10 +66,40 @@ impl std::task::Wake for CountWake {
     }
 }
 
+/// The sizes the idle-memory target ("≤ 128 B per parked task including its oneshot") depends on: a task
+/// parked on `rx.recv().await` must fit glibc's 96-byte chunk (the oneshot takes the 32-byte one, see
+/// `sync/oneshot.rs`). glibc hands out `max(32, round_up(n + 8, 16))` bytes for an `n`-byte request.
 #[test]
-fn task_is_one_allocation_with_64_byte_header() {
+fn task_sizes_for_the_idle_target() {
+    use crate::runtime::worker::Shared;
+    use crate::sync::oneshot;
+    use std::mem::size_of;
+
+    fn cell_size<F: Future, S>(_: &F) -> usize {
+        size_of::<raw::Cell<F, S>>()
+    }
+    fn glibc_chunk(n: usize) -> usize {
+        ((n + 8).div_ceil(16) * 16).max(32)
+    }
+
+    // One pointer, so that `Result<T, JoinError>` is no larger than a small future.
+    assert_eq!(size_of::<JoinError>(), size_of::<usize>());
+    assert!(size_of::<Result<(), JoinError>>() <= 2 * size_of::<usize>());
+
     #[cfg(target_pointer_width = "64")]
-    assert_eq!(std::mem::size_of::<raw::Header>(), 64);
+    {
+        assert_eq!(size_of::<raw::Header>(), 48);
+        // The benchmark's task: a future holding a receiver and awaiting it.
+        let (tx, rx) = oneshot::channel::<()>();
+        let future = async move {
+            let _ = rx.recv().await;
+        };
+        assert_eq!(size_of_val(&future), 24);
+        let task = cell_size::<_, Arc<Shared>>(&future);
+        assert!(task <= 88, "task cell is {task} bytes");
+        assert!(glibc_chunk(task) + glibc_chunk(oneshot::allocation_size::<()>()) <= 128);
+        drop((tx, future));
+    }
 }
 
 #[test]
@@ -218,9 +251,179 @@ fn shutdown_through_the_list() {
     // Binding after close fails.
     // SAFETY: `Send` future.
     let (task, notified, join) = unsafe { new_task(async {}, sched.clone()) };
-    let task = sched.0.list.0.bind(task, 0).unwrap_err();
+    let task = sched.0.list.0.bind(task).unwrap_err();
     drop(notified);
     task.shutdown();
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// A completed task leaves the owned list wherever it sits in its shard (head, middle, tail): "linked" is
+/// read from the links, not stored.
+#[test]
+fn owned_list_unlinks_head_middle_and_tail() {
+    let sched = TestSched::default();
+    let len = || sched.0.list.0.len();
+    // Each bind links at the head: the shard reads third, second, first.
+    let (first, j1) = sched.spawn(async { 1 });
+    let (second, j2) = sched.spawn(async { 2 });
+    let (third, j3) = sched.spawn(async { 3 });
+    assert_eq!(len(), 3);
+    second.run();
+    assert_eq!(len(), 2);
+    first.run();
+    assert_eq!(len(), 1);
+    third.run();
+    assert_eq!(len(), 0);
+    for (join, value) in [(j1, 1), (j2, 2), (j3, 3)] {
+        assert_eq!(crate::block_on(join.join()).unwrap(), value);
+    }
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// With several shards (each task's chosen from its address), tasks spread over them, each completion finds
+/// its own shard, and shutdown reaches the rest.
+#[test]
+fn owned_list_shards_by_address() {
+    let sched = TestSched::with_shards(8);
+    let mut tasks: Vec<_> = (0..256).map(|i| sched.spawn(async move { i })).collect();
+    assert_eq!(sched.0.list.0.len(), 256);
+    let used = (0..8).filter(|&i| sched.0.list.0.shard_len(i) > 0).count();
+    assert!(used >= 6, "256 tasks in {used} of 8 shards");
+    // Complete every other task; shut the rest down.
+    let mut joins = Vec::new();
+    for (i, (notified, join)) in tasks.drain(..).enumerate() {
+        if i % 2 == 0 {
+            notified.run();
+        } else {
+            drop(notified);
+        }
+        joins.push(join);
+    }
+    assert_eq!(sched.0.list.0.len(), 128);
+    sched.0.list.0.close_and_shutdown_all();
+    assert_eq!(sched.0.list.0.len(), 0);
+    for (i, join) in joins.into_iter().enumerate() {
+        match crate::block_on(join.join()) {
+            Ok(v) => assert_eq!((i % 2, v), (0, i)),
+            Err(e) => assert!(i % 2 == 1 && e.is_cancelled()),
+        }
+    }
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// The injector hands out tasks in order, in batches larger than one lock's worth, gives back a burst's
+/// memory once drained, and drops what is pushed after `close`.
+#[test]
+fn injector_batches_burst_and_close() {
+    use crate::runtime::inject::Inject;
+    use crate::runtime::queue::Overflow;
+    let sched = TestSched::default();
+    let inject = Inject::new();
+    let mut joins = Vec::new();
+    let mut batch = Vec::new();
+    let order = Arc::new(AtomicUsize::new(0));
+    for i in 0..20_000usize {
+        let order = order.clone();
+        // Run in FIFO order, or the task panics and its join fails below.
+        let (notified, join) = sched.spawn(async move {
+            assert_eq!(order.fetch_add(1, SeqCst), i);
+            i
+        });
+        batch.push(notified);
+        joins.push(join);
+        if batch.len() == 129 {
+            inject.push_batch(batch.drain(..));
+        }
+    }
+    inject.push_batch(batch.drain(..));
+    assert_eq!(inject.len(), 20_000);
+    assert!(inject.capacity() >= 20_000);
+    // A batch larger than one lock's worth (128), in order.
+    let mut next = 0;
+    let mut run = |task: Notified| {
+        task.run();
+        next += 1;
+    };
+    inject.pop_batch(300, &mut run);
+    assert_eq!(inject.len(), 19_700);
+    while !inject.is_empty() {
+        inject.pop_batch(64, &mut run);
+    }
+    assert_eq!(next, 20_000);
+    for (i, join) in joins.drain(..).enumerate() {
+        assert_eq!(crate::block_on(join.join()).unwrap(), i);
+    }
+    // The burst's ring was freed as it drained.
+    assert_eq!(inject.capacity(), 0);
+
+    // Closed: a push drops its reference instead of queueing it; the list still owns the task.
+    assert!(inject.close());
+    assert!(!inject.close());
+    let (notified, join) = sched.spawn(async {});
+    inject.push(notified);
+    assert!(inject.is_empty() && inject.pop().is_none());
+    sched.0.list.0.close_and_shutdown_all();
+    assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// Panics in drops: a future whose drop panics, an output whose drop panics. Each value is dropped exactly
+/// once (the stage is overwritten even when the old one's drop unwinds), the panic is reported where there
+/// is a joiner, and the task is freed.
+#[test]
+fn panicking_drops_leave_a_consistent_stage() {
+    struct PanicOnDrop(Arc<AtomicUsize>);
+    impl Drop for PanicOnDrop {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+            // Not while unwinding already: that aborts, whoever drops.
+            if !std::thread::panicking() {
+                panic!("drop");
+            }
+        }
+    }
+    let sched = TestSched::default();
+    let drops = Arc::new(AtomicUsize::new(0));
+
+    // Cancelled while idle: the future's drop panics; the join reports that panic.
+    let probe = PanicOnDrop(drops.clone());
+    let (notified, join) = sched.spawn(async move {
+        let _probe = probe;
+        std::future::pending::<()>().await;
+    });
+    notified.run();
+    join.abort();
+    sched.pop().unwrap().0.run();
+    assert_eq!(drops.load(SeqCst), 1);
+    let err = crate::block_on(join.join()).unwrap_err();
+    assert_eq!(format!("{err}"), "task panicked with message \"drop\"");
+
+    // Panics while polling (unwinding drops its locals): that panic is reported.
+    let probe = PanicOnDrop(drops.clone());
+    let (notified, join) = sched.spawn(async move {
+        let _probe = probe;
+        panic!("poll");
+    });
+    notified.run();
+    assert_eq!(drops.load(SeqCst), 2);
+    let err = crate::block_on(join.join()).unwrap_err();
+    assert_eq!(format!("{err:?}"), "JoinError::Panic(\"poll\")");
+
+    // Detached: its output's drop panics on the completing thread, and is swallowed.
+    let probe = PanicOnDrop(drops.clone());
+    let (notified, join) = sched.spawn(async move { probe });
+    drop(join);
+    notified.run();
+    assert_eq!(drops.load(SeqCst), 3);
+
+    // Joined late: the output is dropped with the handle, whose drop swallows the panic.
+    let probe = PanicOnDrop(drops.clone());
+    let (notified, join) = sched.spawn(async move { probe });
+    notified.run();
+    drop(join);
+    assert_eq!(drops.load(SeqCst), 4);
+
+    assert_eq!(sched.queued(), 0);
     assert_eq!(Arc::strong_count(&sched.0), 1);
 }
