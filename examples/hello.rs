@@ -1,14 +1,18 @@
-//! Two coroutines take turns on one thread, handing messages through a one-slot mailbox.
+//! Coroutines on the coro runtime: two of them take turns on one worker thread, handing messages through a
+//! one-slot mailbox, while others spread over every worker.
 //!
 //! The producer suspends while the mailbox is full and the consumer while it is empty; neither ever blocks
-//! the thread. The mailbox is a user-defined suspending operation: a `Future` marked `coro::Suspend`, which
-//! is all it takes for `#[coro::coroutine]` bodies to await it implicitly.
+//! its thread. The mailbox is a user-defined suspending operation: a `Future` marked `coro::Suspend`, which
+//! is all it takes for `#[coro::coroutine]` bodies to await it implicitly. It is shared through an `Rc`, so
+//! the two are spawned with `spawn_local!`, pinned to this worker; the number crunchers are `Send` and go
+//! wherever a worker is free.
 //!
-//! Run it with `cargo run --release --example hello`.
+//! Run it with `cargo run --release --example hello` (`CORO_WORKERS=N` sets the number of workers).
 
 use std::cell::RefCell;
 use std::future::Future;
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
 /// A one-slot mailbox shared by two coroutines on the same thread.
@@ -97,7 +101,7 @@ impl Future for Take<'_> {
 impl coro::Suspend for Take<'_> {}
 
 #[coro::coroutine]
-fn produce(mailbox: &Mailbox, names: &[&str]) {
+fn produce(mailbox: Rc<Mailbox>, names: Vec<&'static str>) {
     for name in names {
         println!("producer: sending a greeting for {name}");
         mailbox.put(format!("hello, {name}!")); // suspends while the consumer has not taken the last one
@@ -106,7 +110,7 @@ fn produce(mailbox: &Mailbox, names: &[&str]) {
 }
 
 #[coro::coroutine]
-fn consume(mailbox: &Mailbox) -> usize {
+fn consume(mailbox: Rc<Mailbox>) -> usize {
     let mut received = 0;
     // `take()` suspends until the producer has put something.
     while let Some(message) = mailbox.take() {
@@ -116,11 +120,36 @@ fn consume(mailbox: &Mailbox) -> usize {
     received
 }
 
+/// Steps of the Collatz sequence from `n` down to 1, yielding to other coroutines every 100 steps.
+#[coro::coroutine]
+fn collatz_steps(mut n: u64) -> u32 {
+    let mut steps = 0;
+    while n != 1 {
+        n = if n % 2 == 0 { n / 2 } else { 3 * n + 1 };
+        steps += 1;
+        if steps % 100 == 0 {
+            coro::yield_now();
+        }
+    }
+    steps
+}
+
+#[coro::main]
 fn main() {
-    let mailbox = Mailbox::default();
-    let names = ["coroutines", "stackless futures", "the scheduler to come"];
-    let ((), received) =
-        coro::block_on(futures_lite::future::zip(produce(&mailbox, &names), consume(&mailbox)));
-    println!("{received} greetings passed between two coroutines on one thread");
-    assert_eq!(received, names.len());
+    let names = vec!["coroutines", "stackless futures", "work stealing"];
+    let expected = names.len();
+    let mailbox = Rc::new(Mailbox::default());
+    let producer = coro::spawn_local!(produce(mailbox.clone(), names));
+    let consumer = coro::spawn_local!(consume(mailbox));
+
+    let starts = [27, 97, 871, 77_031, 837_799];
+    let crunchers: Vec<_> = starts.iter().map(|&n| coro::spawn!(collatz_steps(n))).collect();
+
+    producer.join().unwrap();
+    let received = consumer.join().unwrap();
+    println!("{received} greetings passed between two coroutines on one worker");
+    assert_eq!(received, expected);
+    for (start, cruncher) in starts.iter().zip(crunchers) {
+        println!("collatz({start}) reaches 1 in {} steps", cruncher.join().unwrap());
+    }
 }

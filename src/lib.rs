@@ -165,3 +165,8 @@ pub use coro_macros::test;
 /// Networking types that mirror `std::net`; their methods suspend the calling coroutine.
 #[doc(inline)]
 pub use coro_net as net;
+
+/// The README's examples, compiled and run as doctests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
