@@ -39,14 +39,14 @@ import sys
 import time
 from pathlib import Path
 
+from benchmarks_md import write_section
+
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
 TARGET_DIR = BENCH / "target"
 BIN_DIR = TARGET_DIR / "release"
 BUILD_LOG = TARGET_DIR / "scheduler-build.log"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
-BEGIN = "<!-- scheduler:begin -->"
-END = "<!-- scheduler:end -->"
 
 RUNTIMES = ("coro", "tokio", "smol", "may")
 PEERS = ("tokio", "smol", "may")
@@ -258,7 +258,7 @@ def main() -> None:
     log(f"done in {elapsed:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
     if args.write:
-        write_section(args, table, raw, notes, load_before, load_after, commit)
+        write_results(args, table, raw, notes, load_before, load_after, commit)
         log(f"updated {args.file}")
 
 
@@ -353,7 +353,7 @@ def cpu_model() -> str:
     return platform.processor() or "?"
 
 
-def write_section(args, table, raw, notes, load_before, load_after, commit) -> None:
+def write_results(args, table, raw, notes, load_before, load_after, commit) -> None:
     command = " ".join(["python3", "bench/run.py", *sys.argv[1:]])
     rustc = cmd_out(["rustc", "--version"])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -363,8 +363,7 @@ def write_section(args, table, raw, notes, load_before, load_after, commit) -> N
         else "not pinned"
     )
     notes_text = ("\n\nNot measured, or measured differently:\n\n" + "\n".join(notes)) if notes else ""
-    section = f"""{BEGIN}
-## Scheduler: coro against tokio, smol and may
+    body = f"""## Scheduler: coro against tokio, smol and may
 
 Each runtime is its own binary of the `coro-bench` crate (`bench/`, a workspace of its own) and runs in its
 own process; each measurement runs inside a root task spawned on the runtime and is timed there. Lower is
@@ -390,17 +389,9 @@ fresh processes.
 Every sample (ns, or bytes for `idle`):
 
 {chr(10).join(raw)}
-{END}"""
+"""
     path: Path = args.file
-    if path.exists():
-        text = path.read_text()
-        if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
-            text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        text = "# Benchmarks\n\n" + section + "\n"
-    path.write_text(text)
+    write_section(path, "scheduler", body)
 
 
 if __name__ == "__main__":

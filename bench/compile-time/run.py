@@ -39,12 +39,13 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from benchmarks_md import write_section  # noqa: E402  (bench/, shared with bench/run.py)
+
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / "target" / "compile-time"
 TARGET_DIR = WORK / "target"
 BENCHMARKS_MD = REPO / "BENCHMARKS.md"
-BEGIN = "<!-- compile-time:begin -->"
-END = "<!-- compile-time:end -->"
 
 CALLS_PER_LINE = 5  # v.len(), .wrapping_add(i), s.peer_addr(), .len(), .min(..)
 SUSPEND_EVERY = 20  # lines
@@ -325,7 +326,7 @@ def main() -> None:
     log(f"done in {elapsed:.0f}s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
     if args.write:
-        write_section(args, table, raw, noop_s, load_before, load_after, commit)
+        write_results(args, table, raw, noop_s, load_before, load_after, commit)
         log(f"updated {BENCHMARKS_MD}")
 
 
@@ -337,7 +338,7 @@ def git_commit() -> str:
     return commit
 
 
-def write_section(args, table, raw, noop_s, load_before, load_after, commit) -> None:
+def write_results(args, table, raw, noop_s, load_before, load_after, commit) -> None:
     argv = ["python3", "bench/compile-time/run.py", *sys.argv[1:]]
     command = " ".join(argv)
     rustc = cmd_out(["rustc", "--version"])
@@ -350,8 +351,7 @@ def write_section(args, table, raw, noop_s, load_before, load_after, commit) -> 
             " thrown away and run again, so runs before and after measured different versions of the macro"
         )
     incremental = "on (cargo's default)" if args.incremental else "off (`CARGO_INCREMENTAL=0`)"
-    section = f"""{BEGIN}
-## Compile time of `#[coro::coroutine]`
+    body = f"""## Compile time of `#[coro::coroutine]`
 
 One function with N calls (on `let` lines of five calls each, `let aI = v.len().wrapping_add(I).min(s.peer_addr().len());`,
 plus a suspending `s.write_all(b"x")?` every {SUSPEND_EVERY} lines), written as a `#[coro::coroutine]` fn and as a
@@ -374,16 +374,8 @@ A no-op `cargo build` takes {fmt_s(noop_s)} s here; it is part of every time abo
 Every run, in order:
 
 {chr(10).join(raw)}
-{END}"""
-    if BENCHMARKS_MD.exists():
-        text = BENCHMARKS_MD.read_text()
-        if BEGIN in text and END in text and text.index(BEGIN) < text.index(END):
-            text = text[: text.index(BEGIN)] + section + text[text.index(END) + len(END):]
-        else:
-            text = text.rstrip("\n") + "\n\n" + section + "\n"
-    else:
-        text = "# Benchmarks\n\n" + section + "\n"
-    BENCHMARKS_MD.write_text(text)
+"""
+    write_section(BENCHMARKS_MD, "compile-time", body)
 
 
 if __name__ == "__main__":

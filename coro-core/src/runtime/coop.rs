@@ -32,15 +32,7 @@ pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
 }
 
 fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
-    struct Reset(Option<u8>);
-    impl Drop for Reset {
-        fn drop(&mut self) {
-            let _ = CURRENT.try_with(|c| c.set(self.0));
-        }
-    }
-    let prev = CURRENT.with(|c| c.replace(budget));
-    let _reset = Reset(prev);
-    f()
+    super::scoped::set(&CURRENT, budget, f)
 }
 
 /// Whether the current task may still complete an operation without yielding.

@@ -28,6 +28,7 @@ pub(crate) mod idle;
 pub(crate) mod inject;
 pub mod park;
 pub(crate) mod queue;
+mod scoped;
 pub(crate) mod task;
 pub(crate) mod worker;
 

@@ -132,15 +132,7 @@ impl ThreadCx {
 
     /// Makes `self` the current context while `f` runs.
     pub(crate) fn enter<R>(&self, f: impl FnOnce() -> R) -> R {
-        struct Reset(*const ThreadCx);
-        impl Drop for Reset {
-            fn drop(&mut self) {
-                let _ = CURRENT.try_with(|c| c.set(self.0));
-            }
-        }
-        let prev = CURRENT.with(|c| c.replace(self));
-        let _reset = Reset(prev);
-        f()
+        super::scoped::set(&CURRENT, self, f)
     }
 
     pub(crate) fn take_core(&self) -> Option<Box<Core>> {
