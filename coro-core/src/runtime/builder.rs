@@ -5,6 +5,7 @@ use super::park::{Park, Parker};
 use super::task::JoinHandle;
 use super::worker::{self, Core, MainWaker, Shared, ThreadCx};
 use crate::loom::AtomicBool;
+use std::any::Any;
 use std::cell::RefCell;
 use std::fmt;
 use std::future::Future;
@@ -20,6 +21,9 @@ pub const WORKERS_ENV: &str = "CORO_WORKERS";
 
 type ParkFactory = Arc<dyn Fn(usize) -> Box<dyn Park> + Send + Sync>;
 
+/// A value that the runtime carries for a driver built on it; see [`Builder::extension`].
+pub type Extension = Arc<dyn Any + Send + Sync>;
+
 /// Configures a [`Runtime`].
 ///
 /// ```
@@ -32,6 +36,7 @@ pub struct Builder {
     keep_alive: Duration,
     thread_name: String,
     park: Option<ParkFactory>,
+    extension: Option<Extension>,
 }
 
 impl Builder {
@@ -43,6 +48,7 @@ impl Builder {
             keep_alive: Duration::from_secs(10),
             thread_name: "coro".to_owned(),
             park: None,
+            extension: None,
         }
     }
 
@@ -77,6 +83,14 @@ impl Builder {
         self
     }
 
+    /// A value the runtime carries, found from any of its threads (workers, the `block_on` thread, the
+    /// blocking pool) with [`extension`](super::extension). This is how an I/O driver installed with
+    /// [`park_with`](Builder::park_with) lets sockets and timers created inside the runtime find it.
+    pub fn extension(mut self, value: Extension) -> Builder {
+        self.extension = Some(value);
+        self
+    }
+
     fn worker_count(&self) -> io::Result<usize> {
         let n = match self.workers {
             Some(n) => n,
@@ -107,7 +121,7 @@ impl Builder {
             .collect();
         let pool =
             Pool::new(self.max_blocking_threads, self.keep_alive, format!("{}-blocking", self.thread_name));
-        let (shared, mut cores) = Shared::new(parks, pool);
+        let (shared, mut cores) = Shared::new(parks, pool, self.extension.clone());
         shared.blocking.set_runtime(&shared);
         let rest = cores.split_off(1);
         let core0 = cores.pop();

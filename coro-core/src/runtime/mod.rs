@@ -32,7 +32,7 @@ mod scoped;
 pub(crate) mod task;
 pub(crate) mod worker;
 
-pub use builder::{Builder, Runtime, WORKERS_ENV};
+pub use builder::{Builder, Extension, Runtime, WORKERS_ENV};
 pub use task::{Join, JoinError, JoinHandle};
 
 use std::future::Future;
@@ -51,6 +51,12 @@ const OUTSIDE: &str = "must be called from inside a coro runtime (a task, or the
 pub fn run<F: Future>(future: F) -> F::Output {
     let rt = Runtime::new().unwrap_or_else(|err| panic!("failed to start the coro runtime: {err}"));
     rt.block_on(future)
+}
+
+/// The [extension](Builder::extension) of the runtime the current thread belongs to, if it has one of
+/// type `T`. `None` outside a runtime.
+pub fn extension<T: std::any::Any + Send + Sync>() -> Option<std::sync::Arc<T>> {
+    worker::with_current(|cx| cx?.shared.extension.clone()?.downcast::<T>().ok())
 }
 
 /// What [`spawn`] and [`spawn_local`] take: any future. The trait exists for its error message, which

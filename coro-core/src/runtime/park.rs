@@ -12,6 +12,12 @@
 //! therefore never lost, which is what lets the scheduler publish work, then unpark, without holding a lock
 //! across both. `park` may also return spuriously; callers re-check their condition.
 //!
+//! A busy worker never parks, so every [`GLOBAL_INTERVAL`](super::worker) ticks it calls [`Park::maintain`]
+//! instead: a driver polls the OS without blocking there (if no other worker is polling it), so that I/O
+//! readiness and timers are dispatched even while every worker has work (as tokio's `maintenance`). Wakes
+//! during `park` or `maintain` may schedule into the worker's own queues: the worker checks them when `park`
+//! returns.
+//!
 //! The default [`Parker`] is a mutex and condition variable guarded by an atomic three-state word (`EMPTY`,
 //! `PARKED`, `NOTIFIED`) so that an `unpark` of a running thread is a single atomic swap, and the mutex is
 //! only taken when the thread is actually asleep.
@@ -30,6 +36,10 @@ pub trait Park: Send + 'static {
 
     /// The handle that wakes this parker, from any thread.
     fn unparker(&self) -> std::sync::Arc<dyn Unpark>;
+
+    /// Called by a worker that has work, every few dozen ticks: a driver polls for events without blocking.
+    /// Must not sleep, and must not consume an unpark token. The default does nothing.
+    fn maintain(&mut self) {}
 }
 
 /// Wakes a [`Park`].

@@ -18,7 +18,10 @@
 //! tick); then the LIFO slot; the pinned queue and the run queue alternately; the inbox; a batch from the
 //! injector (its fair share, moved into the run queue). With nothing local it tries to become a searcher
 //! ([`idle`](super::idle): at most half the workers search), steals half of another worker's queue (starting
-//! at a random victim), then tries the injector again, and finally parks.
+//! at a random victim), then tries the injector again, and finally parks. Every [`GLOBAL_INTERVAL`] ticks it
+//! also lets its parker poll the I/O driver without blocking ([`Park::maintain`]), so that readiness and
+//! timers are served while every worker is busy; a `park` that returns with tasks woken into this core (by
+//! the driver's dispatch) ends the parking even if nobody unparked the worker.
 //!
 //! Where a runnable task goes depends on who makes it runnable ([`Placement`]): a task woken by a task
 //! running on a worker of the same runtime goes to that worker's LIFO slot; a task spawned there, or one that
@@ -75,6 +78,7 @@ pub(crate) struct Shared {
     pub(crate) idle: Idle,
     pub(crate) owned: OwnedList,
     pub(crate) blocking: Pool,
+    pub(crate) extension: Option<super::Extension>,
     shutdown: AtomicBool,
 }
 
@@ -167,7 +171,11 @@ impl ThreadCx {
 
 impl Shared {
     #[allow(clippy::vec_box, reason = "cores move between threads and thread-locals as boxes")]
-    pub(crate) fn new(parks: Vec<Box<dyn Park>>, blocking: Pool) -> (Arc<Shared>, Vec<Box<Core>>) {
+    pub(crate) fn new(
+        parks: Vec<Box<dyn Park>>,
+        blocking: Pool,
+        extension: Option<super::Extension>,
+    ) -> (Arc<Shared>, Vec<Box<Core>>) {
         let n = parks.len();
         let mut remotes = Vec::with_capacity(n);
         let mut cores = Vec::with_capacity(n);
@@ -198,6 +206,7 @@ impl Shared {
             idle: Idle::new(n),
             owned: OwnedList::new(n * 4),
             blocking,
+            extension,
             shutdown: AtomicBool::new(false),
         });
         (shared, cores)
@@ -346,6 +355,10 @@ impl Core {
             Placement::Yielded => return self.run_queue.push_back(task, &shared.inject),
         }
         shared.notify_parked_local();
+    }
+
+    fn has_local_work(&self) -> bool {
+        self.lifo.is_some() || !self.run_queue.is_empty() || !self.pinned.is_empty()
     }
 
     fn next_rand(&mut self) -> u32 {
@@ -507,6 +520,9 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
                 }
             }
         }
+        if with_core(cx, |core| core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0) {
+            maintain(cx);
+        }
         let task = with_core(cx, |core| core.next_task(shared));
         if let Some(task) = task {
             run_task(cx, task);
@@ -543,6 +559,14 @@ fn run_task(cx: &ThreadCx, task: Notified) {
     });
 }
 
+/// Lets the parker poll its driver without blocking (see [`Park::maintain`]). The parker is out of the core
+/// meanwhile, so that wakes it dispatches can schedule into the core.
+fn maintain(cx: &ThreadCx) {
+    let mut parker = with_core(cx, |core| core.park.take().expect("parker missing"));
+    parker.maintain();
+    with_core(cx, |core| core.park = Some(parker));
+}
+
 fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
     let shared = &*cx.shared;
     let (index, mut parker, was_searching) = with_core(cx, |core| {
@@ -564,6 +588,11 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
         }
         parker.park();
         if !shared.idle.is_parked(index) {
+            break;
+        }
+        // A driver's `park` may have woken tasks into this core (its LIFO slot is not stealable): run them.
+        if with_core(cx, |core| core.has_local_work()) {
+            shared.idle.unpark_worker_by_id(index);
             break;
         }
     }
