@@ -42,6 +42,14 @@
 #[doc(inline)]
 pub use coro_core::*;
 
+/// The runtime with the reactor and timers installed (these shadow `coro_core`'s plain scheduler).
+#[doc(inline)]
+pub use coro_net::{Builder, Runtime, run};
+
+/// Time: `sleep`, `sleep_until`, `time::timeout` (and [`timeout!`] for coroutine calls), `time::interval`.
+#[doc(inline)]
+pub use coro_net::{sleep, sleep_until, time, timeout};
+
 /// Turns a synchronous-looking `fn` into a coroutine: a stackless state machine that suspends where its
 /// operations would block.
 ///
@@ -162,9 +170,8 @@ pub use coro_macros::main;
 /// ```
 pub use coro_macros::test;
 
-/// Networking types that mirror `std::net`; their methods suspend the calling coroutine.
 #[doc(inline)]
-pub use coro_net as net;
+pub use coro_net::{io, net};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

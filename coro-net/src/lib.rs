@@ -1,4 +1,48 @@
-//! Networking for coro: the mio reactor and types that mirror `std::net`, whose methods suspend the calling
-//! coroutine instead of blocking its thread.
+//! Networking for coro: the mio reactor, timers, and types that mirror `std::net`, whose methods suspend the
+//! calling coroutine instead of blocking its thread.
 //!
-//! Empty for now: the reactor lands with the networking issue, on top of the scheduler's park abstraction.
+//! - [`Runtime`], [`Builder`], [`run`]: `coro_core`'s scheduler with the reactor and timers installed (what
+//!   the `coro` facade exports, so `#[coro::main]` gets them).
+//! - `reactor` (internal): one mio `Poll` per runtime, polled by whichever worker is idle; the
+//!   `Registration` the socket types are built on. Its module header explains the design.
+//! - [`time`]: `sleep`, `sleep_until`, `timeout` (and [`timeout!`]), `interval`.
+//! - [`net`]: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`.
+//! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`.
+
+pub mod io;
+// The registration API is used by the network types (`net`), not wired in yet: until then, unused outside tests.
+pub mod net;
+pub(crate) mod reactor;
+mod runtime;
+pub mod time;
+
+pub use runtime::{Builder, Runtime, run};
+pub use time::{sleep, sleep_until};
+
+/// Runs a coroutine call with a time limit: `timeout!(d, call())` is
+/// [`time::timeout`]`(d, call())` awaited in place, giving `Result<T, Elapsed>`.
+///
+/// Inside a `#[coro::coroutine]` fn a macro's arguments are not rewritten, so `call()` reaches `timeout`
+/// unawaited (as a plain `timeout(d, call())` would not: the call would be awaited first). The macro
+/// expands to an `.await`, so it is used inside coroutines (and `async` blocks).
+///
+/// ```
+/// use std::time::Duration;
+///
+/// async fn slow() -> u32 {
+///     coro_net::sleep(Duration::from_secs(10)).await;
+///     1
+/// }
+///
+/// let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+/// rt.block_on(async {
+///     assert!(coro_net::timeout!(Duration::from_millis(5), slow()).is_err());
+///     assert_eq!(coro_net::timeout!(Duration::from_secs(10), async { 2 }), Ok(2));
+/// });
+/// ```
+#[macro_export]
+macro_rules! timeout {
+    ($duration:expr, $call:expr $(,)?) => {
+        $crate::time::timeout($duration, $call).await
+    };
+}

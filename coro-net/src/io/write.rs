@@ -1,0 +1,100 @@
+//! The [`Write`] trait: std's `Write`, with operations that suspend instead of blocking.
+//!
+//! `write` and `flush` are required; `write_all` is provided (std's loop: `Interrupted` retried, a write of
+//! zero bytes is a `WriteZero` error) and worth overriding when the stream has a faster one.
+
+use super::interrupted;
+use coro_core::Suspend;
+use std::io::{self, ErrorKind};
+
+/// Writes bytes to a sink, suspending the coroutine while it cannot take any.
+///
+/// The coroutine counterpart of [`std::io::Write`], with the same method names and semantics:
+///
+/// ```
+/// use coro_net::io::{self, Write};
+///
+/// #[coro_macros::coroutine(crate = ::coro_core)]
+/// fn greet(mut out: impl Write) -> io::Result<()> {
+///     out.write_all(b"hello, ")?; // suspends while the sink is full
+///     out.write_all(b"world")?;
+///     out.flush()
+/// }
+///
+/// let mut out = Vec::new();
+/// coro_core::block_on(greet(&mut out)).unwrap();
+/// assert_eq!(out, b"hello, world");
+/// ```
+///
+/// Implemented for `&mut W`, `Box<W>`, [`BufWriter`](super::BufWriter), and for the in-memory writers
+/// `Vec<u8>`, `VecDeque<u8>`, `Cursor<Vec<u8>>`, `Cursor<&mut Vec<u8>>`, `Cursor<&mut [u8]>`,
+/// `Cursor<Box<[u8]>>` and `io::Sink`, whose operations never suspend.
+pub trait Write {
+    /// Writes some of `buf` and returns how many bytes were taken (`Ok(0)`: the sink takes no more, or
+    /// `buf` was empty).
+    ///
+    /// Suspends until the sink can take at least one byte, or an error occurred.
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a;
+
+    /// Writes out whatever intermediate buffers hold, suspending until it is done.
+    fn flush(&mut self) -> impl Suspend<Output = io::Result<()>>;
+
+    /// Writes all of `buf`, suspending as often as needed.
+    ///
+    /// A `write` that takes zero bytes fails it with [`ErrorKind::WriteZero`]; `Interrupted` errors are
+    /// retried. On an error, how much of `buf` was written is unspecified, as in std.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    fn write_all(&mut self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf) {
+                Ok(0) => return Err(io::Error::new(ErrorKind::WriteZero, "failed to write whole buffer")),
+                Ok(n) => buf = &buf[n..],
+                Err(e) if interrupted(&e) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
+    }
+
+    /// Borrows the writer, so an operation that takes it by value leaves it usable (std's `by_ref`).
+    fn by_ref(&mut self) -> &mut Self
+    where
+        Self: Sized,
+    {
+        self
+    }
+}
+
+impl<W: Write + ?Sized> Write for &mut W {
+    #[inline]
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        (**self).write(buf)
+    }
+
+    #[inline]
+    fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
+        (**self).flush()
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
+        (**self).write_all(buf)
+    }
+}
+
+impl<W: Write + ?Sized> Write for Box<W> {
+    #[inline]
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        (**self).write(buf)
+    }
+
+    #[inline]
+    fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
+        (**self).flush()
+    }
+
+    #[inline]
+    fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
+        (**self).write_all(buf)
+    }
+}

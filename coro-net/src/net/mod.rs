@@ -1,0 +1,31 @@
+//! Networking types that mirror `std::net` (and `std::os::unix::net`): same names, same methods, same
+//! semantics and error kinds, except that what would block the thread suspends the calling coroutine.
+//!
+//! - [`TcpListener`], [`TcpStream`] (with [`ReadHalf`]/[`WriteHalf`] from `into_split`), [`UdpSocket`];
+//! - on Unix, [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
+//! - [`ToSocketAddrs`]: the address arguments std takes; host names resolve on the blocking pool.
+//!
+//! Handles are plain values and operations suspend: `TcpListener::bind(addr)?`, `listener.accept()?`,
+//! `stream.read(&mut buf)?` read as blocking code inside a `#[coro::coroutine]`. Every socket is registered
+//! with the runtime's reactor when it is created and deregistered when it is dropped.
+
+mod addr;
+mod listener;
+mod op;
+mod stream;
+mod tcp;
+mod timeout;
+mod udp;
+#[cfg(unix)]
+mod unix;
+
+pub use addr::ToSocketAddrs;
+pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6};
+pub use stream::{ReadHalf, ReuniteError, WriteHalf};
+pub use tcp::{TcpListener, TcpStream};
+pub use udp::UdpSocket;
+#[cfg(unix)]
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
+
+#[cfg(all(test, unix))]
+mod tests;

@@ -1,0 +1,123 @@
+//! UDP: [`UdpSocket`], with the methods and semantics of `std::net::UdpSocket`; sends and receives suspend
+//! the calling coroutine until the socket is ready, and addresses resolve without blocking a worker.
+
+use super::addr::{ToSocketAddrs, first_success, resolve};
+use super::op::io_op;
+use crate::reactor::{Direction, Registration};
+use coro_core::Suspend;
+use mio::Interest;
+use std::fmt;
+use std::io;
+use std::net::SocketAddr;
+
+/// A UDP socket.
+pub struct UdpSocket {
+    io: mio::net::UdpSocket,
+    registration: Registration,
+}
+
+impl UdpSocket {
+    /// Binds to the first of `addr`'s addresses that accepts a bind.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
+        let addrs = resolve(addr)?;
+        first_success(addrs, |addr| UdpSocket::from_mio(mio::net::UdpSocket::bind(addr)?))
+    }
+
+    /// Wraps a socket from std, which must already be bound; it is switched to non-blocking mode.
+    pub fn from_std(socket: std::net::UdpSocket) -> io::Result<UdpSocket> {
+        socket.set_nonblocking(true)?;
+        UdpSocket::from_mio(mio::net::UdpSocket::from_std(socket))
+    }
+
+    fn from_mio(mut io: mio::net::UdpSocket) -> io::Result<UdpSocket> {
+        let registration = Registration::new(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(UdpSocket { io, registration })
+    }
+
+    /// Sets the default destination of [`send`](Self::send) and the only source [`recv`](Self::recv)
+    /// accepts: the first of `addr`'s addresses that the socket can connect to.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn connect<A: ToSocketAddrs>(&self, addr: A) -> io::Result<()> {
+        let addrs = resolve(addr)?;
+        first_success(addrs, |addr| self.io.connect(addr))
+    }
+
+    /// Sends `buf` to the connected peer.
+    pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Write, move || self.io.send(buf))
+    }
+
+    /// Receives one datagram from the connected peer into `buf`.
+    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
+    }
+
+    /// Like [`recv`](Self::recv), but leaves the datagram in the queue.
+    pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.peek(buf))
+    }
+
+    /// Sends `buf` to the first of `addr`'s addresses.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], addr: A) -> io::Result<usize> {
+        let target = resolve(addr)?[0];
+        io_op(&self.registration, Direction::Write, || self.io.send_to(buf, target))
+    }
+
+    /// Receives one datagram into `buf`, with the address it came from.
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Suspend<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.recv_from(buf))
+    }
+
+    /// Like [`recv_from`](Self::recv_from), but leaves the datagram in the queue.
+    pub fn peek_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Suspend<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.peek_from(buf))
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.io.set_ttl(ttl)
+    }
+
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.io.ttl()
+    }
+
+    pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
+        self.io.set_broadcast(on)
+    }
+
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.io.broadcast()
+    }
+
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.take_error()
+    }
+}
+
+impl Drop for UdpSocket {
+    fn drop(&mut self) {
+        let _ = self.registration.deregister(&mut self.io);
+    }
+}
+
+impl fmt::Debug for UdpSocket {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.fmt(f)
+    }
+}

@@ -1,0 +1,270 @@
+//! Unix domain sockets: [`UnixListener`], [`UnixStream`] and [`UnixDatagram`], with the methods and semantics
+//! of `std::os::unix::net`; the operations that would block suspend the calling coroutine instead.
+//!
+//! Binding and connecting take a path, so there is nothing to resolve: `bind` is a plain call as in std.
+//! `connect` waits until the connection is established (a listener with a full backlog makes it wait).
+
+use super::listener::IoListener;
+use super::op::io_op;
+use super::stream::{IoStream, ReadHalf, WriteHalf, split};
+use crate::reactor::{Direction, Registration};
+use coro_core::Suspend;
+use mio::Interest;
+use std::fmt;
+use std::future::poll_fn;
+use std::io;
+use std::net::Shutdown;
+use std::os::unix::net::SocketAddr;
+use std::path::Path;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+/// A Unix domain socket server, listening for connections.
+pub struct UnixListener {
+    listener: IoListener<mio::net::UnixListener>,
+}
+
+impl UnixListener {
+    /// Creates the socket file at `path` and listens on it.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
+        UnixListener::from_mio(mio::net::UnixListener::bind(path)?)
+    }
+
+    /// Wraps a listener from std; it is switched to non-blocking mode.
+    pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        listener.set_nonblocking(true)?;
+        UnixListener::from_mio(mio::net::UnixListener::from_std(listener))
+    }
+
+    fn from_mio(io: mio::net::UnixListener) -> io::Result<UnixListener> {
+        Ok(UnixListener { listener: IoListener::new(io)? })
+    }
+
+    /// Accepts a connection: suspends until one arrives.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
+        let (io, addr) = self.listener.accept()?;
+        Ok((UnixStream::from_mio(io)?, addr))
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.get_ref().local_addr()
+    }
+
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.listener.get_ref().take_error()
+    }
+}
+
+impl fmt::Debug for UnixListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.listener.fmt(f)
+    }
+}
+
+/// A connected Unix domain stream socket.
+pub struct UnixStream {
+    stream: IoStream<mio::net::UnixStream>,
+}
+
+impl UnixStream {
+    /// Connects to the socket at `path`.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
+        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
+        poll_fn(|cx| stream.poll_connected(cx)).await?;
+        Ok(stream)
+    }
+
+    /// Ready once the connect in progress has succeeded or failed.
+    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let registration = self.stream.registration();
+        loop {
+            std::task::ready!(registration.poll_ready(cx, Direction::Write))?;
+            let io = self.stream.get_ref();
+            if let Some(err) = io.take_error()? {
+                return Poll::Ready(Err(err));
+            }
+            match io.peer_addr() {
+                Ok(_) => return Poll::Ready(Ok(())),
+                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                    registration.clear_readiness(Direction::Write)
+                }
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
+    }
+
+    /// A connected pair of sockets.
+    pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
+        let (a, b) = mio::net::UnixStream::pair()?;
+        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+    }
+
+    /// Wraps a connected stream from std; it is switched to non-blocking mode.
+    pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        stream.set_nonblocking(true)?;
+        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
+    }
+
+    fn from_mio(io: mio::net::UnixStream) -> io::Result<UnixStream> {
+        Ok(UnixStream { stream: IoStream::new(io)? })
+    }
+
+    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        self.stream.read(buf)
+    }
+
+    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        self.stream.write(buf)
+    }
+
+    pub fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
+        self.stream.write_all(buf)
+    }
+
+    /// Does nothing: writes are not buffered here.
+    pub fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.stream.get_ref().shutdown(how)
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.get_ref().local_addr()
+    }
+
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.stream.get_ref().peer_addr()
+    }
+
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.stream.get_ref().take_error()
+    }
+
+    /// As `TcpStream::set_read_timeout`.
+    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.read_timeout.set(timeout)
+    }
+
+    /// As `TcpStream::set_write_timeout`.
+    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
+        self.stream.write_timeout.set(timeout)
+    }
+
+    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.stream.read_timeout.get())
+    }
+
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        Ok(self.stream.write_timeout.get())
+    }
+
+    /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.
+    pub fn into_split(self) -> (ReadHalf<UnixStream>, WriteHalf<UnixStream>) {
+        split(self)
+    }
+}
+
+impl fmt::Debug for UnixStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.stream.fmt(f)
+    }
+}
+
+/// A Unix domain datagram socket.
+pub struct UnixDatagram {
+    io: mio::net::UnixDatagram,
+    registration: Registration,
+}
+
+impl UnixDatagram {
+    /// Creates the socket file at `path` and binds to it.
+    pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::bind(path)?)
+    }
+
+    /// A socket bound to no address.
+    pub fn unbound() -> io::Result<UnixDatagram> {
+        UnixDatagram::from_mio(mio::net::UnixDatagram::unbound()?)
+    }
+
+    /// A connected pair of sockets.
+    pub fn pair() -> io::Result<(UnixDatagram, UnixDatagram)> {
+        let (a, b) = mio::net::UnixDatagram::pair()?;
+        Ok((UnixDatagram::from_mio(a)?, UnixDatagram::from_mio(b)?))
+    }
+
+    /// Wraps a socket from std; it is switched to non-blocking mode.
+    pub fn from_std(socket: std::os::unix::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        socket.set_nonblocking(true)?;
+        UnixDatagram::from_mio(mio::net::UnixDatagram::from_std(socket))
+    }
+
+    fn from_mio(mut io: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
+        let registration = Registration::new(&mut io, Interest::READABLE | Interest::WRITABLE)?;
+        Ok(UnixDatagram { io, registration })
+    }
+
+    /// Sets the default destination of [`send`](Self::send) and the only source [`recv`](Self::recv)
+    /// accepts.
+    pub fn connect(&self, path: impl AsRef<Path>) -> io::Result<()> {
+        self.io.connect(path)
+    }
+
+    pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Write, move || self.io.send(buf))
+    }
+
+    pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
+    }
+
+    pub fn send_to<'a>(
+        &'a self,
+        buf: &'a [u8],
+        path: &'a Path,
+    ) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        io_op(&self.registration, Direction::Write, move || self.io.send_to(buf, path))
+    }
+
+    pub fn recv_from<'a>(
+        &'a self,
+        buf: &'a mut [u8],
+    ) -> impl Suspend<Output = io::Result<(usize, SocketAddr)>> + 'a {
+        io_op(&self.registration, Direction::Read, move || self.io.recv_from(buf))
+    }
+
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.io.local_addr()
+    }
+
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.io.peer_addr()
+    }
+
+    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
+        self.io.shutdown(how)
+    }
+
+    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
+        self.io.take_error()
+    }
+}
+
+impl Drop for UnixDatagram {
+    fn drop(&mut self) {
+        let _ = self.registration.deregister(&mut self.io);
+    }
+}
+
+impl fmt::Debug for UnixDatagram {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.io.fmt(f)
+    }
+}
+
+super::stream::impl_futures_io!(UnixStream);
+super::stream::impl_coro_io!(UnixStream);
