@@ -7,24 +7,24 @@ use coro::net::{TcpListener, TcpStream};
 use std::io::{self, Read, Write};
 
 /// Sets the soft limit on open files; returns the previous one.
-fn set_open_file_limit(soft: u64) -> u64 {
+fn set_open_file_limit(soft: libc::rlim_t) -> libc::rlim_t {
     let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
     // SAFETY: `getrlimit` and `setrlimit` read and write the `rlimit` we own; no other memory is touched.
     unsafe {
         assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
         let previous = limit.rlim_cur;
-        limit.rlim_cur = soft as libc::rlim_t;
+        limit.rlim_cur = soft;
         assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
-        previous as u64
+        previous
     }
 }
 
 /// The lowest descriptor number not in use: new descriptors take the lowest free number, so a limit of
 /// this lets nothing new be opened.
-fn lowest_free_descriptor() -> u64 {
-    let open: Vec<u64> = std::fs::read_dir("/proc/self/fd")
+fn lowest_free_descriptor() -> libc::rlim_t {
+    let open: Vec<libc::rlim_t> = std::fs::read_dir("/proc/self/fd")
         .unwrap()
-        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u64>().ok())
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse().ok())
         .collect();
     // The directory listing itself held a descriptor, closed by now: that number counts as free.
     (0..)
