@@ -15,6 +15,8 @@
 //! tokio --workers 2 --bench idle        # one sample: run it in a fresh process each time
 //! ```
 
+pub mod echo;
+
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
