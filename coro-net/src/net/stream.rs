@@ -44,10 +44,6 @@ where
         &self.io
     }
 
-    pub(crate) fn registration(&self) -> &Registration {
-        &self.registration
-    }
-
     pub(crate) fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         Transfer { stream: self, op: ReadOp(buf), deadline: Deadline::default() }
     }
@@ -58,6 +54,27 @@ where
 
     pub(crate) fn write_all(&self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
         Transfer { stream: self, op: WriteAllOp { buf, written: 0 }, deadline: Deadline::default() }
+    }
+
+    /// Ready once a non-blocking connect has succeeded or failed (mio's protocol: wait until writable, then
+    /// `take_error` and `peer_addr` tell which; `NotConnected` means it is still in progress).
+    pub(crate) fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>>
+    where
+        S: Connecting,
+    {
+        loop {
+            ready!(self.registration.poll_ready(cx, Direction::Write))?;
+            if let Some(err) = self.io.take_error()? {
+                return Poll::Ready(Err(err));
+            }
+            match self.io.is_connected() {
+                Ok(()) => return Poll::Ready(Ok(())),
+                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
+                    self.registration.clear_readiness(Direction::Write)
+                }
+                Err(err) => return Poll::Ready(Err(err)),
+            }
+        }
     }
 
     /// One read, for `futures_io::AsyncRead` (no timeout: a poll-based caller keeps no operation state).
@@ -81,6 +98,34 @@ impl<S: Source> Drop for IoStream<S> {
 impl<S: Source + fmt::Debug> fmt::Debug for IoStream<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         self.io.fmt(f)
+    }
+}
+
+/// What a connecting stream tells about its connect.
+pub(crate) trait Connecting {
+    fn take_error(&self) -> io::Result<Option<io::Error>>;
+    /// `Ok` once connected (its peer address is known), `NotConnected` while the connect is in progress.
+    fn is_connected(&self) -> io::Result<()>;
+}
+
+impl Connecting for mio::net::TcpStream {
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        mio::net::TcpStream::take_error(self)
+    }
+
+    fn is_connected(&self) -> io::Result<()> {
+        self.peer_addr().map(drop)
+    }
+}
+
+#[cfg(unix)]
+impl Connecting for mio::net::UnixStream {
+    fn take_error(&self) -> io::Result<Option<io::Error>> {
+        mio::net::UnixStream::take_error(self)
+    }
+
+    fn is_connected(&self) -> io::Result<()> {
+        self.peer_addr().map(drop)
     }
 }
 
@@ -303,7 +348,8 @@ macro_rules! impl_futures_io {
 }
 pub(crate) use impl_futures_io;
 
-/// The split halves' operations, and `coro::io::Read` and `Write` for a stream type (a struct whose
+/// A stream type's std-like operations (`read`, `write`, `write_all`, `flush`, the timeouts, `read_exact`,
+/// `read_to_end`, `read_to_string`), the split halves' operations, and `coro::io::Read` and `Write` for a stream type (a struct whose
 /// `stream` field is its [`IoStream`]) and for its halves, so generic code (`BufReader<TcpStream>`,
 /// `io::copy`) takes sockets; plus std's `read_exact`, `read_to_end` and `read_to_string` as inherent methods. `flush` has nothing to
 /// do: writes are not buffered at this level.
@@ -369,6 +415,45 @@ macro_rules! impl_coro_io {
         }
 
         impl $stream {
+            /// Reads into `buf`: suspends until some data has arrived; `Ok(0)` at end of stream.
+            pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl coro_core::Suspend<Output = std::io::Result<usize>> + 'a {
+                self.stream.read(buf)
+            }
+
+            /// Writes some of `buf`: suspends until the socket can take at least one byte.
+            pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl coro_core::Suspend<Output = std::io::Result<usize>> + 'a {
+                self.stream.write(buf)
+            }
+
+            /// Writes all of `buf`, suspending as often as the socket's buffer is full.
+            pub fn write_all(&mut self, buf: &[u8]) -> impl coro_core::Suspend<Output = std::io::Result<()>> {
+                self.stream.write_all(buf)
+            }
+
+            /// Does nothing, as for std's streams: writes are not buffered here.
+            pub fn flush(&mut self) -> std::io::Result<()> {
+                Ok(())
+            }
+
+            /// Makes every later read that has to wait longer than `timeout` fail with `TimedOut` (`None`:
+            /// no timeout). A zero duration is an `InvalidInput` error, as in std.
+            pub fn set_read_timeout(&self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+                self.stream.read_timeout.set(timeout)
+            }
+
+            /// As [`set_read_timeout`](Self::set_read_timeout), for writes.
+            pub fn set_write_timeout(&self, timeout: Option<std::time::Duration>) -> std::io::Result<()> {
+                self.stream.write_timeout.set(timeout)
+            }
+
+            pub fn read_timeout(&self) -> std::io::Result<Option<std::time::Duration>> {
+                Ok(self.stream.read_timeout.get())
+            }
+
+            pub fn write_timeout(&self) -> std::io::Result<Option<std::time::Duration>> {
+                Ok(self.stream.write_timeout.get())
+            }
+
             /// Reads exactly `buf.len()` bytes (`UnexpectedEof` if the stream ends first), as std's.
             pub fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> impl coro_core::Suspend<Output = std::io::Result<()>> + 'a {
                 $crate::io::Read::read_exact(self, buf)

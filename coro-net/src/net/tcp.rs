@@ -7,13 +7,10 @@
 use super::addr::{ToSocketAddrs, first_success, resolve};
 use super::listener::IoListener;
 use super::stream::{IoStream, ReadHalf, WriteHalf, split};
-use crate::reactor::Direction;
-use coro_core::Suspend;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
 use std::net::{Shutdown, SocketAddr};
-use std::task::{Context, Poll};
 use std::time::Duration;
 
 /// A TCP socket server, listening for connections.
@@ -108,28 +105,8 @@ impl TcpStream {
     #[coro_macros::coroutine(crate = ::coro_core)]
     fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        poll_fn(|cx| stream.poll_connected(cx)).await?;
+        poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
         Ok(stream)
-    }
-
-    /// Ready once the connect in progress has succeeded or failed (mio's protocol: writable, then
-    /// `take_error` and `peer_addr` tell which; `NotConnected` means it is still in progress).
-    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let registration = self.stream.registration();
-        loop {
-            std::task::ready!(registration.poll_ready(cx, Direction::Write))?;
-            let io = self.stream.get_ref();
-            if let Some(err) = io.take_error()? {
-                return Poll::Ready(Err(err));
-            }
-            match io.peer_addr() {
-                Ok(_) => return Poll::Ready(Ok(())),
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    registration.clear_readiness(Direction::Write)
-                }
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
     }
 
     /// Wraps a connected stream from std; it is switched to non-blocking mode.
@@ -140,26 +117,6 @@ impl TcpStream {
 
     fn from_mio(io: mio::net::TcpStream) -> io::Result<TcpStream> {
         Ok(TcpStream { stream: IoStream::new(io)? })
-    }
-
-    /// Reads into `buf`: suspends until some data has arrived; `Ok(0)` at end of stream.
-    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.stream.read(buf)
-    }
-
-    /// Writes some of `buf`: suspends until the socket can take at least one byte.
-    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.stream.write(buf)
-    }
-
-    /// Writes all of `buf`, suspending as often as the socket's buffer is full.
-    pub fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
-        self.stream.write_all(buf)
-    }
-
-    /// Does nothing, as for std's `TcpStream`: writes are not buffered here.
-    pub fn flush(&mut self) -> io::Result<()> {
-        Ok(())
     }
 
     /// Shuts down the read side, the write side or both (`Shutdown::Write` sends FIN: a half-close).
@@ -193,25 +150,6 @@ impl TcpStream {
 
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.get_ref().take_error()
-    }
-
-    /// Makes every later read that has to wait longer than `timeout` fail with `TimedOut` (`None`: no
-    /// timeout). A zero duration is an `InvalidInput` error, as in std.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.read_timeout.set(timeout)
-    }
-
-    /// As [`set_read_timeout`](Self::set_read_timeout), for writes.
-    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.write_timeout.set(timeout)
-    }
-
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.stream.read_timeout.get())
-    }
-
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.stream.write_timeout.get())
     }
 
     /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.

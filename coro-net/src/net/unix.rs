@@ -16,8 +16,6 @@ use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
 use std::path::Path;
-use std::task::{Context, Poll};
-use std::time::Duration;
 
 /// A Unix domain socket server, listening for connections.
 pub struct UnixListener {
@@ -72,27 +70,8 @@ impl UnixStream {
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
-        poll_fn(|cx| stream.poll_connected(cx)).await?;
+        poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
         Ok(stream)
-    }
-
-    /// Ready once the connect in progress has succeeded or failed.
-    fn poll_connected(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        let registration = self.stream.registration();
-        loop {
-            std::task::ready!(registration.poll_ready(cx, Direction::Write))?;
-            let io = self.stream.get_ref();
-            if let Some(err) = io.take_error()? {
-                return Poll::Ready(Err(err));
-            }
-            match io.peer_addr() {
-                Ok(_) => return Poll::Ready(Ok(())),
-                Err(err) if err.kind() == io::ErrorKind::NotConnected => {
-                    registration.clear_readiness(Direction::Write)
-                }
-                Err(err) => return Poll::Ready(Err(err)),
-            }
-        }
     }
 
     /// A connected pair of sockets.
@@ -111,23 +90,6 @@ impl UnixStream {
         Ok(UnixStream { stream: IoStream::new(io)? })
     }
 
-    pub fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.stream.read(buf)
-    }
-
-    pub fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.stream.write(buf)
-    }
-
-    pub fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
-        self.stream.write_all(buf)
-    }
-
-    /// Does nothing: writes are not buffered here.
-    pub fn flush(&mut self) -> io::Result<()> {
-        Ok(())
-    }
-
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.stream.get_ref().shutdown(how)
     }
@@ -142,24 +104,6 @@ impl UnixStream {
 
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.get_ref().take_error()
-    }
-
-    /// As `TcpStream::set_read_timeout`.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.read_timeout.set(timeout)
-    }
-
-    /// As `TcpStream::set_write_timeout`.
-    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.stream.write_timeout.set(timeout)
-    }
-
-    pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.stream.read_timeout.get())
-    }
-
-    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
-        Ok(self.stream.write_timeout.get())
     }
 
     /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.
