@@ -39,7 +39,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import resource
 import shutil
 import socket
@@ -50,10 +49,12 @@ import threading
 import time
 from pathlib import Path
 
-from benchmarks_md import write_section
+from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+# The crates whose versions a section records.
+PEER_CRATES = ("tokio", "smol", "async-executor", "async-io", "may", "mio")
 TARGET_DIR = BENCH / "target"
 BIN_DIR = TARGET_DIR / "release"
 BUILD_LOG = TARGET_DIR / "echo-build.log"
@@ -82,11 +83,6 @@ def log(msg: str) -> None:
     print(f"[echo] {msg}", file=sys.stderr, flush=True)
 
 
-def cmd_out(argv: list[str], cwd: Path = REPO) -> str:
-    try:
-        return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return "?"
 
 
 # --- build ---------------------------------------------------------------------------------------------
@@ -433,35 +429,10 @@ def fmt_size(size: int) -> str:
     return f"{size // 1024} KiB" if size % 1024 == 0 else f"{size} B"
 
 
-def git_commit() -> str:
-    commit = cmd_out(["git", "rev-parse", "--short", "HEAD"])
-    dirty = cmd_out(["git", "status", "--porcelain", "--untracked-files=no"])
-    if dirty not in ("", "?"):
-        commit += " + uncommitted changes"
-    return commit
 
 
-def lock_versions() -> str:
-    try:
-        lock = (BENCH / "Cargo.lock").read_text()
-    except OSError:
-        return "?"
-    found = []
-    for name in ("tokio", "smol", "async-executor", "async-io", "may", "mio"):
-        m = re.search(rf'name = "{re.escape(name)}"\nversion = "([^"]+)"', lock)
-        if m:
-            found.append(f"{name} {m.group(1)}")
-    return ", ".join(found)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 # --- main ----------------------------------------------------------------------------------------------
@@ -645,7 +616,7 @@ the server's and the client's) is run again, up to {args.retries} times.{pacing}
   socket is drained (`WouldBlock`, or a read shorter than the buffer, as tokio does)
 - Command: `{command}`
 - Machine: {os.cpu_count()} CPUs (`nproc`: {cmd_out(["nproc"])}), {cpu_model()}, {platform.system()} {platform.machine()}; `{rustc}`
-- Peers: {lock_versions()}
+- Peers: {lock_versions(BENCH / "Cargo.lock", PEER_CRATES)}
 - Date: {date}; commit {commit} (at the start of the run); {pin}
 - Load average (1 min): {load_before[0]:.1f} before, {load_after[0]:.1f} after
 

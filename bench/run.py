@@ -31,7 +31,6 @@ import datetime
 import json
 import os
 import platform
-import re
 import shutil
 import statistics
 import subprocess
@@ -39,10 +38,12 @@ import sys
 import time
 from pathlib import Path
 
-from benchmarks_md import write_section
+from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
+# The crates whose versions a section records.
+PEER_CRATES = ("tokio", "smol", "async-executor", "async-oneshot", "may")
 TARGET_DIR = BENCH / "target"
 BIN_DIR = TARGET_DIR / "release"
 BUILD_LOG = TARGET_DIR / "scheduler-build.log"
@@ -70,11 +71,6 @@ def log(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def cmd_out(argv: list[str], cwd: Path = REPO) -> str:
-    try:
-        return subprocess.run(argv, cwd=cwd, capture_output=True, text=True, check=False).stdout.strip()
-    except OSError:
-        return "?"
 
 
 def cargo_env() -> dict[str, str]:
@@ -321,36 +317,10 @@ def make_notes(runtimes, workers_list, failed, errors, results, budget) -> list[
     return notes
 
 
-def git_commit() -> str:
-    commit = cmd_out(["git", "rev-parse", "--short", "HEAD"])
-    dirty = cmd_out(["git", "status", "--porcelain", "--untracked-files=no"])
-    if dirty not in ("", "?"):
-        commit += " + uncommitted changes"
-    return commit
 
 
-def lock_versions() -> str:
-    """The peers' versions, from bench/Cargo.lock."""
-    try:
-        lock = (BENCH / "Cargo.lock").read_text()
-    except OSError:
-        return "?"
-    found = []
-    for name in ("tokio", "smol", "async-executor", "async-oneshot", "may"):
-        m = re.search(rf'name = "{re.escape(name)}"\nversion = "([^"]+)"', lock)
-        if m:
-            found.append(f"{name} {m.group(1)}")
-    return ", ".join(found)
 
 
-def cpu_model() -> str:
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "?"
 
 
 def write_results(args, table, raw, notes, load_before, load_after, commit) -> None:
@@ -377,7 +347,7 @@ fresh processes.
 
 - Command: `{command}`
 - Machine: {os.cpu_count()} CPUs (`nproc`: {cmd_out(["nproc"])}), {cpu_model()}, {platform.system()} {platform.machine()}; `{rustc}`
-- Peers: {lock_versions()}. tokio: a multi-thread runtime (also for 1 worker) with `enable_all()`, as
+- Peers: {lock_versions(BENCH / "Cargo.lock", PEER_CRATES)}. tokio: a multi-thread runtime (also for 1 worker) with `enable_all()`, as
   `#[tokio::main]` builds it, and `tokio::sync::oneshot`; smol: one `Executor` run by N threads, and
   `async_oneshot`; may: `set_workers(N)`, its default 32 KiB stacks, and `may::sync::mpsc`; coro:
   `coro::sync::oneshot`. The files in `bench/src/bin/` say the rest

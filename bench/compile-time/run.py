@@ -33,14 +33,13 @@ import platform
 import re
 import shutil
 import statistics
-import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-from benchmarks_md import write_section  # noqa: E402  (bench/, shared with bench/run.py)
+from benchmarks_md import cmd_out, git_commit, write_section  # noqa: E402  (bench/, shared with the other drivers)
 
 REPO = Path(__file__).resolve().parents[2]
 WORK = REPO / "bench" / "target" / "compile-time"
@@ -234,11 +233,6 @@ def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
 
-def cmd_out(argv: list[str]) -> str:
-    try:
-        return subprocess.run(argv, capture_output=True, text=True, check=True, cwd=REPO).stdout.strip()
-    except (OSError, subprocess.CalledProcessError):
-        return "?"
 
 
 def fmt_s(x: float) -> str:
@@ -330,12 +324,6 @@ def main() -> None:
         log(f"updated {BENCHMARKS_MD}")
 
 
-def git_commit() -> str:
-    commit = cmd_out(["git", "rev-parse", "--short", "HEAD"])
-    dirty = cmd_out(["git", "status", "--porcelain", "--untracked-files=no"])
-    if dirty not in ("", "?"):
-        commit += " + uncommitted changes"
-    return commit
 
 
 def write_results(args, table, raw, noop_s, load_before, load_after, commit) -> None:
