@@ -127,49 +127,34 @@ pub trait BufRead: Read {
     }
 }
 
-impl<B: BufRead + ?Sized> BufRead for &mut B {
-    #[inline]
-    fn fill_buf<'a>(&'a mut self) -> impl Suspend<Output = io::Result<&'a [u8]>> + 'a {
-        (**self).fill_buf()
-    }
+/// A reference or a box buffers like what it points to, as in std.
+macro_rules! forward_buf_read {
+    ($($reader:ty),*) => {$(
+        impl<B: BufRead + ?Sized> BufRead for $reader {
+            #[inline]
+            fn fill_buf<'a>(&'a mut self) -> impl Suspend<Output = io::Result<&'a [u8]>> + 'a {
+                (**self).fill_buf()
+            }
 
-    #[inline]
-    fn consume(&mut self, amount: usize) {
-        (**self).consume(amount)
-    }
+            #[inline]
+            fn consume(&mut self, amount: usize) {
+                (**self).consume(amount)
+            }
 
-    #[inline]
-    fn read_until(&mut self, byte: u8, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_until(byte, buf)
-    }
+            #[inline]
+            fn read_until(&mut self, byte: u8, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
+                (**self).read_until(byte, buf)
+            }
 
-    #[inline]
-    fn read_line(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_line(buf)
-    }
+            #[inline]
+            fn read_line(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
+                (**self).read_line(buf)
+            }
+        }
+    )*};
 }
 
-impl<B: BufRead + ?Sized> BufRead for Box<B> {
-    #[inline]
-    fn fill_buf<'a>(&'a mut self) -> impl Suspend<Output = io::Result<&'a [u8]>> + 'a {
-        (**self).fill_buf()
-    }
-
-    #[inline]
-    fn consume(&mut self, amount: usize) {
-        (**self).consume(amount)
-    }
-
-    #[inline]
-    fn read_until(&mut self, byte: u8, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_until(byte, buf)
-    }
-
-    #[inline]
-    fn read_line(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_line(buf)
-    }
-}
+forward_buf_read!(&mut B, Box<B>);
 
 /// The lines of a [`BufRead`], from [`BufRead::lines`]: a plain handle whose [`next_line`](Self::next_line)
 /// suspends.

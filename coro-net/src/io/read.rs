@@ -201,46 +201,31 @@ impl Drop for Tail<'_> {
     }
 }
 
-impl<R: Read + ?Sized> Read for &mut R {
-    #[inline]
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        (**self).read(buf)
-    }
+/// A reference or a box reads like what it points to, as in std.
+macro_rules! forward_read {
+    ($($reader:ty),*) => {$(
+        impl<R: Read + ?Sized> Read for $reader {
+            #[inline]
+            fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+                (**self).read(buf)
+            }
 
-    #[inline]
-    fn read_exact(&mut self, buf: &mut [u8]) -> impl Suspend<Output = io::Result<()>> {
-        (**self).read_exact(buf)
-    }
+            #[inline]
+            fn read_exact(&mut self, buf: &mut [u8]) -> impl Suspend<Output = io::Result<()>> {
+                (**self).read_exact(buf)
+            }
 
-    #[inline]
-    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_to_end(buf)
-    }
+            #[inline]
+            fn read_to_end(&mut self, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
+                (**self).read_to_end(buf)
+            }
 
-    #[inline]
-    fn read_to_string(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_to_string(buf)
-    }
+            #[inline]
+            fn read_to_string(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
+                (**self).read_to_string(buf)
+            }
+        }
+    )*};
 }
 
-impl<R: Read + ?Sized> Read for Box<R> {
-    #[inline]
-    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        (**self).read(buf)
-    }
-
-    #[inline]
-    fn read_exact(&mut self, buf: &mut [u8]) -> impl Suspend<Output = io::Result<()>> {
-        (**self).read_exact(buf)
-    }
-
-    #[inline]
-    fn read_to_end(&mut self, buf: &mut Vec<u8>) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_to_end(buf)
-    }
-
-    #[inline]
-    fn read_to_string(&mut self, buf: &mut String) -> impl Suspend<Output = io::Result<usize>> {
-        (**self).read_to_string(buf)
-    }
-}
+forward_read!(&mut R, Box<R>);

@@ -65,36 +65,26 @@ pub trait Write {
     }
 }
 
-impl<W: Write + ?Sized> Write for &mut W {
-    #[inline]
-    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        (**self).write(buf)
-    }
+/// A reference or a box writes like what it points to, as in std.
+macro_rules! forward_write {
+    ($($writer:ty),*) => {$(
+        impl<W: Write + ?Sized> Write for $writer {
+            #[inline]
+            fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+                (**self).write(buf)
+            }
 
-    #[inline]
-    fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
-        (**self).flush()
-    }
+            #[inline]
+            fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
+                (**self).flush()
+            }
 
-    #[inline]
-    fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
-        (**self).write_all(buf)
-    }
+            #[inline]
+            fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
+                (**self).write_all(buf)
+            }
+        }
+    )*};
 }
 
-impl<W: Write + ?Sized> Write for Box<W> {
-    #[inline]
-    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        (**self).write(buf)
-    }
-
-    #[inline]
-    fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
-        (**self).flush()
-    }
-
-    #[inline]
-    fn write_all(&mut self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
-        (**self).write_all(buf)
-    }
-}
+forward_write!(&mut W, Box<W>);

@@ -129,18 +129,20 @@ impl Connecting for mio::net::UnixStream {
     }
 }
 
-/// One step of a transfer: the system call to try, and whether it finished the operation.
+/// What an attempt at a transfer's system call achieved.
+enum Step<T> {
+    Done(T),
+    /// Progress was made (part of a `write_all`): try again at once.
+    More,
+}
+
+/// A transfer: the system call to try, in which direction, and when it is done.
 trait Op<S> {
     type Output;
     const DIRECTION: Direction;
     const NAME: &'static str;
-    /// Tries the system call; `Ready` when the operation is complete (or failed), `Pending` to wait.
-    fn poll_step(
-        &mut self,
-        cx: &mut Context<'_>,
-        io: &S,
-        registration: &Registration,
-    ) -> Poll<io::Result<Self::Output>>;
+    /// One non-blocking attempt; `WouldBlock` makes the transfer wait for readiness.
+    fn attempt(&mut self, io: &S) -> io::Result<Step<Self::Output>>;
 }
 
 struct ReadOp<'a>(&'a mut [u8]);
@@ -153,13 +155,8 @@ where
     const DIRECTION: Direction = Direction::Read;
     const NAME: &'static str = "read";
 
-    fn poll_step(
-        &mut self,
-        cx: &mut Context<'_>,
-        io: &S,
-        registration: &Registration,
-    ) -> Poll<io::Result<usize>> {
-        registration.poll_io(cx, Direction::Read, || { io }.read(self.0))
+    fn attempt(&mut self, io: &S) -> io::Result<Step<usize>> {
+        { io }.read(self.0).map(Step::Done)
     }
 }
 
@@ -173,13 +170,8 @@ where
     const DIRECTION: Direction = Direction::Write;
     const NAME: &'static str = "write";
 
-    fn poll_step(
-        &mut self,
-        cx: &mut Context<'_>,
-        io: &S,
-        registration: &Registration,
-    ) -> Poll<io::Result<usize>> {
-        registration.poll_io(cx, Direction::Write, || { io }.write(self.0))
+    fn attempt(&mut self, io: &S) -> io::Result<Step<usize>> {
+        { io }.write(self.0).map(Step::Done)
     }
 }
 
@@ -196,21 +188,14 @@ where
     const DIRECTION: Direction = Direction::Write;
     const NAME: &'static str = "write";
 
-    fn poll_step(
-        &mut self,
-        cx: &mut Context<'_>,
-        io: &S,
-        registration: &Registration,
-    ) -> Poll<io::Result<()>> {
-        while self.written < self.buf.len() {
-            let rest = &self.buf[self.written..];
-            match ready!(registration.poll_io(cx, Direction::Write, || { io }.write(rest))) {
-                Ok(0) => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
-                Ok(n) => self.written += n,
-                Err(err) => return Poll::Ready(Err(err)),
+    fn attempt(&mut self, io: &S) -> io::Result<Step<()>> {
+        if self.written < self.buf.len() {
+            match { io }.write(&self.buf[self.written..])? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => self.written += n,
             }
         }
-        Poll::Ready(Ok(()))
+        Ok(if self.written == self.buf.len() { Step::Done(()) } else { Step::More })
     }
 }
 
@@ -227,8 +212,13 @@ impl<S: Source, O: Op<S> + Unpin> Future for Transfer<'_, S, O> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let stream = this.stream;
-        if let Poll::Ready(result) = this.op.poll_step(cx, &stream.io, &stream.registration) {
-            return Poll::Ready(result);
+        loop {
+            match stream.registration.poll_io(cx, O::DIRECTION, || this.op.attempt(&stream.io)) {
+                Poll::Ready(Ok(Step::Done(output))) => return Poll::Ready(Ok(output)),
+                Poll::Ready(Ok(Step::More)) => continue,
+                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
+                Poll::Pending => break,
+            }
         }
         let timeout = match O::DIRECTION {
             Direction::Read => stream.read_timeout.get(),
