@@ -1,13 +1,15 @@
 //! What `select!` and `join!` expand to alike: operations pinned in the coroutine's frame, polled by index.
 //!
 //! ```text
-//! let mut __coro_op0 = ::core::pin::pin!(::coro::__private::operand(op0));   // in order, once each
-//! let mut __coro_op1 = ::core::pin::pin!(::coro::__private::operand(op1));
+//! let mut __coro_op0 = ::core::pin::pin!(op0);      // in order, once each
+//! let mut __coro_op1 = ::core::pin::pin!(op1);
 //! ..
 //! |__coro_branch, __coro_cx| match __coro_branch { 0 => poll0, 1 => poll1, _ => last }
 //! ```
 //! The closure is handed to `coro::__private::Select` or `Join`, which decide when and in which order each
 //! branch is polled; the runtime side is documented there. The last arm is `_`, so no index is unreachable.
+//! Each `pollN` polls its operation through `coro::__private::poll` (or a function built on it) on the
+//! operation's span: an operation that is not a future is reported there, once.
 //!
 //! Hidden names are `mixed_site`, so the user's operations and bodies can neither see nor shadow them. The
 //! expansion names `::coro`: like `spawn!`, these macros are used through a `coro` dependency of that name.
@@ -28,23 +30,35 @@ pub(crate) fn hidden(name: &str, index: usize) -> Ident {
 }
 
 /// The `Context` parameter of the polling closure, for the per-branch poll expressions.
-pub(crate) fn cx() -> Ident {
+fn cx() -> Ident {
     Ident::new("__coro_cx", Span::mixed_site())
 }
 
-/// One `let` per operand pinning its future (the operand is checked on its own span, so an operand that is
-/// not a future is reported there), and the names of the pinned futures.
-pub(crate) fn pin_operands<'a>(operands: impl IntoIterator<Item = &'a Expr>) -> (TokenStream, Vec<Ident>) {
+/// One `let` per operation pinning it, and the names of the pinned operations.
+pub(crate) fn pin_operations<'a>(
+    operations: impl IntoIterator<Item = &'a Expr>,
+) -> (TokenStream, Vec<Ident>) {
     let mut lets = TokenStream::new();
     let mut names = Vec::new();
-    for (index, operand) in operands.into_iter().enumerate() {
+    for (index, operation) in operations.into_iter().enumerate() {
         let name = hidden("op", index);
-        let private = private(operand.span());
-        let checked = quote_spanned!(operand.span()=> #private::operand(#operand));
-        lets.extend(quote!(let mut #name = ::core::pin::pin!(#checked);));
+        lets.extend(quote!(let mut #name = ::core::pin::pin!(#operation);));
         names.push(name);
     }
     (lets, names)
+}
+
+/// `::coro::__private::{function}(pinned.as_mut(), ..)` on the operation's span, so that an operation that
+/// is not a future is reported on it. `args` follow the pinned operation; the last one is the `Context`.
+pub(crate) fn poll_call(function: &str, operation: &Expr, pinned: &Ident, args: TokenStream) -> TokenStream {
+    // Hidden names' hygiene, the operation's location: rustc reports an unmet bound on the argument, and an
+    // expression whose tokens mixed two hygiene contexts would be shown on the whole macro call instead.
+    let span = Span::mixed_site().located_at(operation.span());
+    let private = private(span);
+    let function = Ident::new(function, span);
+    let pinned = Ident::new(&pinned.to_string(), span);
+    let cx = cx();
+    quote_spanned!(span=> #private::#function(#pinned.as_mut(), #args #cx))
 }
 
 /// The closure that polls branch `i` with the `i`-th of `polls`, each an expression of type `Poll<_>` that

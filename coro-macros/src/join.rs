@@ -6,8 +6,8 @@
 //! becomes
 //! ```text
 //! {
-//!     let mut __coro_op0 = pin!(operand(a()));            // see `branches`
-//!     let mut __coro_op1 = pin!(operand(b()));
+//!     let mut __coro_op0 = pin!(a());                     // see `branches`
+//!     let mut __coro_op1 = pin!(b());
 //!     let mut __coro_slot0 = None;
 //!     let mut __coro_slot1 = None;
 //!     match Join::<_, 2>::new(|i, cx| match i {
@@ -23,12 +23,11 @@
 //! `try_join!` polls with `poll_try_join`, matches `Ok(())` to `Ok((outputs))` and passes `Err(e)` on: the
 //! first error ends the block, which drops the other operations.
 
-use crate::branches::{cx, hidden, pin_operands, poll_by_index, private};
+use crate::branches::{hidden, pin_operations, poll_by_index, poll_call, private};
 use proc_macro2::{Ident, Span, TokenStream};
-use quote::{quote, quote_spanned};
+use quote::quote;
 use syn::parse::Parser;
 use syn::punctuated::Punctuated;
-use syn::spanned::Spanned;
 use syn::{Error, Expr, Token};
 
 /// `fallible`: `try_join!`, whose operations return `Result`s.
@@ -39,18 +38,13 @@ pub(crate) fn expand(fallible: bool, input: TokenStream) -> syn::Result<TokenStr
         let usage = format!("`{name}!` needs at least one operation: `{name}!(a(), b())`");
         return Err(Error::new(Span::call_site(), usage));
     }
-    let (pinned, futures) = pin_operands(&operations);
+    let (pinned, pinned_names) = pin_operations(&operations);
     let slots: Vec<_> = (0..operations.len()).map(|index| hidden("slot", index)).collect();
-    let cx = cx();
-    let poll_one = if fallible { quote!(poll_try_join) } else { quote!(poll_join) };
+    let poll_one = if fallible { "poll_try_join" } else { "poll_join" };
     let polls: Vec<TokenStream> = operations
         .iter()
-        .zip(futures.iter().zip(&slots))
-        .map(|(operation, (future, slot))| {
-            // On the operation, so a `try_join!` operation that does not return a `Result` is reported there.
-            let private = private(operation.span());
-            quote_spanned!(operation.span()=> #private::#poll_one(#future.as_mut(), &mut #slot, #cx))
-        })
+        .zip(pinned_names.iter().zip(&slots))
+        .map(|(operation, (pinned, slot))| poll_call(poll_one, operation, pinned, quote!(&mut #slot,)))
         .collect();
     let poll = poll_by_index(&polls);
     let private = private(Span::call_site());

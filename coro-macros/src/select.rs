@@ -12,11 +12,11 @@
 //! {
 //!     enum __CoroSelected<T0, T1> { B0(T0), B1(T1), Default }
 //!     match {
-//!         let mut __coro_op0 = pin!(operand(rx.recv()));      // see `branches`
-//!         let mut __coro_op1 = pin!(operand(coro::sleep(d)));
+//!         let mut __coro_op0 = pin!(rx.recv());               // see `branches`
+//!         let mut __coro_op1 = pin!(coro::sleep(d));
 //!         Select::<_, 2>::with_default(|i, cx| match i {
-//!             0 => Future::poll(__coro_op0.as_mut(), cx).map(__CoroSelected::B0),
-//!             1 => Future::poll(__coro_op1.as_mut(), cx).map(__CoroSelected::B1),
+//!             0 => poll(__coro_op0.as_mut(), cx).map(__CoroSelected::B0),
+//!             1 => poll(__coro_op1.as_mut(), cx).map(__CoroSelected::B1),
 //!             _ => Poll::Ready(__CoroSelected::Default),
 //!         })
 //!         .await
@@ -34,7 +34,7 @@
 //! [`Select`] is also the parser `#[coro::coroutine]` uses to rewrite the bodies of a `select!` it contains,
 //! and its [`ToTokens`] re-emits the macro's input.
 
-use crate::branches::{cx, hidden, pin_operands, poll_by_index, private};
+use crate::branches::{hidden, pin_operations, poll_by_index, poll_call, private};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::parse::{Parse, ParseStream};
@@ -75,13 +75,13 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let selected = Ident::new("__CoroSelected", Span::mixed_site());
     let variants: Vec<Ident> = (0..branches.len()).map(|index| format_ident!("B{}", index)).collect();
     let types: Vec<Ident> = (0..branches.len()).map(|index| format_ident!("T{}", index)).collect();
-    let (pinned, futures) = pin_operands(branches.iter().map(|branch| &branch.operation));
-    let cx = cx();
-    let mut polls: Vec<TokenStream> = futures
+    let (pinned, operations) = pin_operations(branches.iter().map(|branch| &branch.operation));
+    let mut polls: Vec<TokenStream> = branches
         .iter()
-        .zip(&variants)
-        .map(|(future, variant)| {
-            quote!(::core::future::Future::poll(#future.as_mut(), #cx).map(#selected::#variant))
+        .zip(operations.iter().zip(&variants))
+        .map(|(branch, (pinned, variant))| {
+            let poll = poll_call("poll", &branch.operation, pinned, TokenStream::new());
+            quote!(#poll.map(#selected::#variant))
         })
         .collect();
     let value = hidden("value", 0);

@@ -7,11 +7,12 @@
 //!
 //! ```text
 //! {
-//!     let mut f0 = pin!(operand(op0));
+//!     let mut f0 = pin!(op0);
 //!     let mut o0 = None;
 //!     ..
-//!     let Ok(()) = Join::<_, 2>::new(|i, cx| match i { 0 => poll_join(f0.as_mut(), &mut o0, cx), .. }).await;
-//!     (output(o0), output(o1))
+//!     match Join::<_, 2>::new(|i, cx| match i { 0 => poll_join(f0.as_mut(), &mut o0, cx), .. }).await {
+//!         Ok(()) => (output(o0), output(o1)),
+//!     }
 //! }                                               // the operations are dropped here
 //! ```
 //!
@@ -20,10 +21,11 @@
 //! for an operation that failed, and [`Join`] returns that error at once: the block ends and drops the other
 //! operations, finished or not. `join!` uses the same machinery with `Infallible` errors.
 //!
-//! Every poll of a [`Join`] polls all the operations (each is woken independently, and a poll of a pending
-//! coro operation is cheap), starting one further each time: an operation that always spends the task's coop
-//! budget cannot starve the ones after it.
+//! Every poll of a [`Join`] polls all the unfinished operations (they share the task's waker, so a wake does
+//! not say which one is ready; a poll of a pending coro operation is cheap), starting one further each time:
+//! an operation that always spends the task's coop budget cannot starve the ones after it.
 
+use super::operation::{Operation, poll};
 use std::convert::Infallible;
 use std::future::Future;
 use std::pin::Pin;
@@ -70,13 +72,13 @@ where
 
 /// Polls one operation of `join!` until it completes, keeping its output in `slot`.
 #[inline]
-pub fn poll_join<F: Future>(
+pub fn poll_join<T, F: Operation<T>>(
     operation: Pin<&mut F>,
-    slot: &mut Option<F::Output>,
+    slot: &mut Option<T>,
     cx: &mut Context<'_>,
 ) -> Poll<Result<(), Infallible>> {
     if slot.is_none() {
-        *slot = Some(ready!(operation.poll(cx)));
+        *slot = Some(ready!(poll(operation, cx)));
     }
     Poll::Ready(Ok(()))
 }
@@ -84,37 +86,30 @@ pub fn poll_join<F: Future>(
 /// Polls one operation of `try_join!` until it completes, keeping its `Ok` value in `slot` and answering its
 /// error.
 #[inline]
-pub fn poll_try_join<F>(
+pub fn poll_try_join<T, E, R: Fallible<T, E>, F: Operation<R>>(
     operation: Pin<&mut F>,
-    slot: &mut Option<<F::Output as Fallible>::Ok>,
+    slot: &mut Option<T>,
     cx: &mut Context<'_>,
-) -> Poll<Result<(), <F::Output as Fallible>::Err>>
-where
-    F: Future,
-    F::Output: Fallible,
-{
+) -> Poll<Result<(), E>> {
     if slot.is_none() {
-        *slot = Some(ready!(operation.poll(cx)).into_result()?);
+        *slot = Some(ready!(poll(operation, cx)).into_result()?);
     }
     Poll::Ready(Ok(()))
 }
 
-/// The output of an operation of `try_join!`: a `Result`.
+/// The output of an operation of `try_join!`: a `Result<T, E>`. (`T` and `E` are parameters, not associated
+/// types, for the reason given in `operation`: an output that is not a `Result` gets one error, on the
+/// operation.)
 #[diagnostic::on_unimplemented(
     message = "`try_join!` takes operations whose output is a `Result`, but this one's is `{Self}`",
     label = "its output is not a `Result`",
     note = "use `join!` for operations that cannot fail"
 )]
-pub trait Fallible {
-    type Ok;
-    type Err;
-    fn into_result(self) -> Result<Self::Ok, Self::Err>;
+pub trait Fallible<T, E> {
+    fn into_result(self) -> Result<T, E>;
 }
 
-impl<T, E> Fallible for Result<T, E> {
-    type Ok = T;
-    type Err = E;
-
+impl<T, E> Fallible<T, E> for Result<T, E> {
     #[inline(always)]
     fn into_result(self) -> Result<T, E> {
         self

@@ -8,8 +8,8 @@
 //!
 //! ```text
 //! match {
-//!     let mut f0 = pin!(operand(op0));            // the operations, evaluated once, in order
-//!     let mut f1 = pin!(operand(op1));
+//!     let mut f0 = pin!(op0);                     // the operations, evaluated once, in order
+//!     let mut f1 = pin!(op1);
 //!     Select::<_, 2>::new(|i, cx| match i { 0 => poll(f0.as_mut(), cx).map(Out::B0), _ => .. }).await
 //! } {                                             // the operations are dropped here, before any body runs
 //!     Out::B0(v) => { let pattern0 = v; body0 }   // the bodies run in the enclosing coroutine

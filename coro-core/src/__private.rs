@@ -1,6 +1,6 @@
 //! The machinery behind the macros' expansions. Not a public API: only the macros name it.
 //!
-//! This module classifies calls for `#[coro::coroutine]`; [`select`], [`join`] and [`operand`] hold the
+//! This module classifies calls for `#[coro::coroutine]`; `select`, `join` and `operation` hold the
 //! runtime side of `select!`, `join!` and `try_join!`.
 //!
 //! # How a call is classified
@@ -43,13 +43,13 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 mod join;
-mod operand;
+mod operation;
 mod rng;
 mod select;
 
 pub use crate::__auto_await as auto_await;
 pub use join::{Fallible, Join, output, poll_join, poll_try_join};
-pub use operand::{Operand, operand};
+pub use operation::{Operation, poll};
 pub use select::Select;
 
 /// The body of a `#[coro::coroutine]` fn: an `async` block made [`Suspend`].
