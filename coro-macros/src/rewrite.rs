@@ -313,3 +313,49 @@ impl ToTokens for RepeatArgs {
         self.len.to_tokens(tokens);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    /// The body rewritten by a coroutine with no declared return type, as a string.
+    fn rewrite(mut body: Block) -> String {
+        Rewriter::new(&parse_quote!(::coro), None).rewrite_body(&mut body);
+        body.into_token_stream().to_string()
+    }
+
+    #[test]
+    fn select_operations_are_raced_and_bodies_rewritten() {
+        let rewritten = rewrite(parse_quote!({
+            coro::select! {
+                v = rx.recv() => handle(v),
+                _ = sleep(millis(5)) => { tick(); }
+                default => idle(),
+            }
+        }));
+        for call in ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "tick ()", "idle ()"] {
+            let awaited = format!("auto_await ! ({call}");
+            let expected = !matches!(call, "rx . recv ()" | "sleep (");
+            assert_eq!(rewritten.contains(&awaited), expected, "{call} in {rewritten}");
+        }
+    }
+
+    #[test]
+    fn join_operations_run_together_and_their_arguments_are_rewritten() {
+        let rewritten = rewrite(parse_quote!({
+            let (a, b) = coro::try_join!(double(half(x)), other())?;
+        }));
+        assert!(rewritten.contains("auto_await ! (half (x)"), "{rewritten}");
+        assert!(!rewritten.contains("auto_await ! (double"), "{rewritten}");
+        assert!(!rewritten.contains("auto_await ! (other"), "{rewritten}");
+    }
+
+    #[test]
+    fn a_malformed_select_is_left_for_the_macro_to_report() {
+        let rewritten = rewrite(parse_quote!({
+            select! { f() => g() }
+        }));
+        assert!(!rewritten.contains("auto_await"), "{rewritten}");
+    }
+}

@@ -197,3 +197,39 @@ impl ToTokens for Select {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+
+    fn parse(tokens: TokenStream) -> syn::Result<Select> {
+        syn::parse2(tokens)
+    }
+
+    #[test]
+    fn commas_are_optional_after_block_bodies_only() {
+        let select =
+            parse(quote!(a = f() => { 1 } b = g() => if x { 2 } else { 3 } c = h() => 4, default => 5))
+                .unwrap();
+        assert_eq!(select.branches.len(), 3);
+        assert!(select.default.is_some());
+        assert!(parse(quote!(a = f() => 1 b = g() => 2)).is_err());
+    }
+
+    #[test]
+    fn default_is_a_branch_only_before_an_arrow() {
+        // `default = op => ..` binds a variable named `default`.
+        let select = parse(quote!(default = f() => default)).unwrap();
+        assert_eq!(select.branches.len(), 1);
+        assert!(select.default.is_none());
+    }
+
+    #[test]
+    fn reemits_what_it_parses() {
+        let select = parse(quote!(x = rx.recv() => { x } _ = sleep(d) => 0, default => 1)).unwrap();
+        let again = parse(select.to_token_stream()).unwrap();
+        assert_eq!(again.to_token_stream().to_string(), select.to_token_stream().to_string());
+        assert_eq!(again.branches.len(), 2);
+    }
+}
