@@ -9,11 +9,13 @@
 //!   unawaited.
 //! - [`block_on`]: drive one coroutine to completion on the current thread.
 //! - [`yield_now`]: give other coroutines a turn.
+//! - [`chan`]: Go-style channels between coroutines (and plain threads).
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
 //! module; it is not a public API.
 
 mod block_on;
+pub mod chan;
 mod loom;
 pub mod runtime;
 mod suspend;
