@@ -33,7 +33,7 @@
 //! A ring of `cap` slots under one mutex, with the sequence number of the next value (`tail`); each receiver
 //! keeps the sequence number it reads next, so the values kept are the last `cap` ones and a receiver whose
 //! number is older than those has lagged. A value stays in its slot until it is overwritten. Parked
-//! receivers are a [`Waiters`] list, every send wakes all of them (in batches, outside the lock). A receive
+//! receivers are a `Waiters` list, every send wakes all of them (in batches, outside the lock). A receive
 //! clones the value under the lock: `Clone` is the only user code that runs under it.
 
 use super::error::SendError;

@@ -48,7 +48,7 @@
 //! # Design
 //!
 //! One allocation per channel (an `Arc`) holds the handle counts and, under one mutex, the buffer (a
-//! `VecDeque`, the second allocation) and two lists of parked operations, one per side ([`waiters`]). A
+//! `VecDeque`, the second allocation) and two lists of parked operations, one per side (`waiters.rs`). A
 //! parked operation is registered by its waker only; values move only inside an operation's own `poll`,
 //! under the lock. That is what makes cancellation free: there is nothing to undo.
 //!

@@ -7,7 +7,7 @@
 //! with [`Builder::timer`](super::Builder::timer); `coro::Runtime` installs its reactor there.
 //!
 //! The trait works on keys rather than returning a boxed future, so a timed wait allocates nothing of its
-//! own: [`Deadline`] inserts its timer on the first poll that has to wait (a wait that completes at once
+//! own: `Deadline` inserts its timer on the first poll that has to wait (a wait that completes at once
 //! touches no timer), asks the store on later polls, and removes it when done or dropped.
 
 use std::fmt;
