@@ -81,6 +81,7 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedList,
     pub(crate) blocking: Pool,
     pub(crate) extension: Option<super::Extension>,
+    pub(crate) timer: Option<Arc<dyn super::Timer>>,
     shutdown: AtomicBool,
 }
 
@@ -187,6 +188,7 @@ impl Shared {
         parks: Vec<Box<dyn Park>>,
         blocking: Pool,
         extension: Option<super::Extension>,
+        timer: Option<Arc<dyn super::Timer>>,
     ) -> (Arc<Shared>, Vec<Box<Core>>) {
         let n = parks.len();
         let mut remotes = Vec::with_capacity(n);
@@ -219,6 +221,7 @@ impl Shared {
             owned: OwnedList::new(n * 4),
             blocking,
             extension,
+            timer,
             shutdown: AtomicBool::new(false),
         });
         (shared, cores)
