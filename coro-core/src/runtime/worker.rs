@@ -168,8 +168,9 @@ impl ThreadCx {
         };
         let scheduler = LocalScheduler { shared: self.shared.clone(), index };
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
-        // polled and dropped here only (shutdown cancels it on this thread too).
-        let (task, notified, join) = unsafe { task::new_task(future, scheduler) };
+        // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
+        // `Notified` dropped elsewhere does not cancel it there.
+        let (task, notified, join) = unsafe { task::new_bound_task(future, scheduler) };
         match self.shared.remotes[index].locals.bind(task) {
             Ok(()) => self.shared.schedule_pinned(index, notified),
             Err(task) => {
@@ -233,16 +234,10 @@ impl Shared {
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // SAFETY: the future and its output are `Send`: any worker may poll and drop them.
-        let (task, notified, join) = unsafe { task::new_task(future, self.clone()) };
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule(notified, Placement::Back),
-            Err(task) => {
-                // The runtime is shutting down: the task is cancelled before it ever runs.
-                drop(notified);
-                task.shutdown();
-            }
-        }
+        // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
+        // owned list if it ever waits; during shutdown, it is cancelled where its `Notified` is dropped.
+        let (notified, join) = unsafe { task::new_task(future, self.clone()) };
+        self.schedule(notified, Placement::Back);
         join
     }
 
@@ -339,6 +334,10 @@ impl Schedule for Arc<Shared> {
         }
     }
 
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.owned.bind(task)
+    }
+
     fn release(&self, task: &Task) -> Option<Task> {
         self.owned.remove(task)
     }
@@ -353,6 +352,10 @@ pub(crate) struct LocalScheduler {
 impl Schedule for LocalScheduler {
     fn schedule(&self, task: Notified, _: Placement) {
         self.shared.schedule_pinned(self.index, task);
+    }
+
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.shared.remotes[self.index].locals.bind(task)
     }
 
     fn release(&self, task: &Task) -> Option<Task> {

@@ -30,7 +30,8 @@
 //! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the
 //!   `JoinHandle` if `JOIN_INTEREST` was set at completion, else the completing thread.
 //! - `join_waker`: the `JoinHandle` while `JOIN_WAKER` is clear; readers (the completing thread) while set.
-//! - `owned`: the owned-tasks list, under the shard's lock.
+//! - `owned`: the owned-tasks list, under the shard's lock (a task is linked by its poller, at the end of its
+//!   first `Pending` poll).
 
 use super::state::{State, ToIdle, ToRunning};
 use super::{JoinError, Notified, Placement, Schedule, Task, waker};
@@ -117,10 +118,10 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
 
 impl<F: Future, S: Schedule> Cell<F, S> {
     /// Allocates a task; the returned pointer carries the three initial references.
-    pub(crate) fn allocate(future: F, scheduler: S) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, scheduler: S, bound: bool) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
-                state: State::new(),
+                state: State::new(bound),
                 vtable: &VtableOf::<F, S>::VTABLE,
                 owned_prev: UnsafeCell::new(None),
                 owned_next: UnsafeCell::new(None),
@@ -250,23 +251,8 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 complete::<F, S>(ptr);
             }
         }
-        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
-            ToIdle::Ok => {}
-            ToIdle::OkNotified => {
-                // Woken during its own poll: rescheduled exactly once, behind the others.
-                // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
-                let notified = unsafe { Notified::from_raw(ptr) };
-                cell.core.scheduler.schedule(notified, Placement::Yielded);
-            }
-            ToIdle::OkDealloc => {
-                // SAFETY: that was the last reference.
-                unsafe { dealloc::<F, S>(ptr) }
-            }
-            ToIdle::Cancelled => {
-                // SAFETY: the task is still `RUNNING`, so the stage is ours.
-                unsafe { cancel_and_complete::<F, S>(ptr) }
-            }
-        },
+        // SAFETY: `RUNNING` and the poller's reference are handed over.
+        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr) },
         Err(payload) => {
             // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
             unsafe {
@@ -274,6 +260,48 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 cell.core.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
                 complete::<F, S>(ptr);
             }
+        }
+    }
+}
+
+/// After a `Pending` poll: binds the task to its owned list if this was its first wait, then makes it idle,
+/// or reschedules or cancels it (see [`ToIdle`]).
+///
+/// # Safety
+/// The caller set `RUNNING` and gives up its reference.
+unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // Only pollers set `BOUND`, so this reads what the previous one left.
+    let bind = !cell.header.state.load().is_bound();
+    if bind {
+        // About to wait: join the owned list, so that shutdown finds the task.
+        // SAFETY: the list's reference, reserved in the state while the task is not bound.
+        let list_ref = unsafe { Task::from_raw(ptr) };
+        if let Err(list_ref) = cell.core.scheduler.bind(list_ref) {
+            // The list is closed (shutdown): cancel instead of waiting. The reference goes back to being
+            // reserved: the completion of an unbound task drops it.
+            mem::forget(list_ref);
+            // SAFETY: the task is still `RUNNING`, so the stage is ours.
+            unsafe { cancel_and_complete::<F, S>(ptr) };
+            return;
+        }
+    }
+    match cell.header.state.transition_to_idle(bind) {
+        ToIdle::Ok => {}
+        ToIdle::OkNotified => {
+            // Woken during its own poll: rescheduled exactly once, behind the others.
+            // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
+            let notified = unsafe { Notified::from_raw(ptr) };
+            cell.core.scheduler.schedule(notified, Placement::Yielded);
+        }
+        ToIdle::OkDealloc => {
+            // SAFETY: that was the last reference.
+            unsafe { dealloc::<F, S>(ptr) }
+        }
+        ToIdle::Cancelled => {
+            // SAFETY: the task is still `RUNNING`, so the stage is ours.
+            unsafe { cancel_and_complete::<F, S>(ptr) }
         }
     }
 }
@@ -297,7 +325,8 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     }
 }
 
-/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference.
+/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference (and
+/// the list's).
 ///
 /// # Safety
 /// The caller set `RUNNING`, stored the output, and gives up its reference.
@@ -321,14 +350,20 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             });
         }
     }));
-    // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
-    let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
-    let refs = match cell.core.scheduler.release(&this) {
-        Some(list_ref) => {
-            mem::forget(list_ref);
-            2
+    // The runner's reference, and the list's: reserved if the task was never bound, else the list's to give
+    // back if shutdown did not unlink the task first.
+    let refs = if snapshot.is_bound() {
+        // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
+        let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
+        match cell.core.scheduler.release(&this) {
+            Some(list_ref) => {
+                mem::forget(list_ref);
+                2
+            }
+            None => 1,
         }
-        None => 1,
+    } else {
+        2
     };
     if cell.header.state.transition_to_terminal(refs) {
         // SAFETY: those were the last references.
