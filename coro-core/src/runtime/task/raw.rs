@@ -33,7 +33,7 @@
 //! - `owned`: the owned-tasks list, under the shard's lock (a task is linked by its poller, at the end of its
 //!   first `Pending` poll).
 
-use super::state::{State, ToIdle, ToRunning};
+use super::state::{Snapshot, State, ToIdle, ToRunning};
 use super::{JoinError, Notified, Placement, Schedule, Task, waker};
 use crate::loom::UnsafeCell;
 use std::any::Any;
@@ -71,8 +71,8 @@ pub(crate) struct Vtable {
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
-    /// Reads the output into `*mut Poll<Result<F::Output, JoinError>>` if complete, else registers the waker.
-    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Moves the output of a complete task into `*mut Result<F::Output, JoinError>` (uninitialized).
+    pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
     /// The `JoinHandle` is dropped (consumes its reference).
     pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Cancels the task if it is idle, else marks it cancelled (consumes one reference).
@@ -110,7 +110,7 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
         poll: poll::<F, S>,
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
-        try_read_output: try_read_output::<F, S>,
+        read_output: read_output::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         shutdown: shutdown::<F, S>,
     };
@@ -384,25 +384,18 @@ unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
-unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()) {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    if can_read_output(&cell.header, waker) {
-        // SAFETY: complete with join interest: the output belongs to the `JoinHandle`, our caller, which
-        // passes a `*mut Poll<Result<F::Output, JoinError>>`.
-        unsafe {
-            let output = cell.core.take_output();
-            *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(output);
-        }
-    }
+    // SAFETY: complete with join interest (the caller's contract): the output belongs to the `JoinHandle`,
+    // our caller, which passes a `*mut Result<F::Output, JoinError>`.
+    unsafe { dst.cast::<Result<F::Output, JoinError>>().write(cell.core.take_output()) };
 }
 
-/// Returns `true` when the task is complete; otherwise leaves `waker` in the join waker slot.
-fn can_read_output(header: &Header, waker: &Waker) -> bool {
-    let snapshot = header.state.load();
-    if snapshot.is_complete() {
-        return true;
-    }
+/// For the `JoinHandle` of a task that was not complete at `snapshot`: leaves `waker` in the join waker slot
+/// and returns `false`, or returns `true` if the task completed meanwhile.
+pub(crate) fn register_join_waker(header: &Header, snapshot: Snapshot, waker: &Waker) -> bool {
+    debug_assert!(!snapshot.is_complete());
     if snapshot.is_join_waker_set() {
         // SAFETY: `JOIN_WAKER` is set, so the slot holds a waker and nobody writes it.
         let same =
@@ -432,7 +425,9 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.header.state.unset_join_interested().is_err() {
+    // Complete (the common case once joined): no CAS needed, the output is ours and join interest no longer
+    // read by anyone.
+    if cell.header.state.load().is_complete() || cell.header.state.unset_join_interested().is_err() {
         // Complete with join interest: the output is ours to drop (a panic in its drop is swallowed, as the
         // handle is being dropped).
         // SAFETY: see `complete`: the output belongs to the `JoinHandle`.
