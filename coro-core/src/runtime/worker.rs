@@ -42,7 +42,8 @@
 //! `Runtime` drop sets the shutdown flag, closes the injector and unparks every worker. Each worker, on its
 //! own thread, closes its inbox, cancels its `spawn_local` tasks (dropping their futures on the thread they
 //! belong to), cancels every task of the shared owned list it can claim (tasks running elsewhere are marked
-//! cancelled and cancelled by their poller when the poll returns), and drops the references in its queues.
+//! cancelled and cancelled by their poller when the poll returns), and drops the references in its queues
+//! (which cancels the tasks never polled: they are in no list yet).
 //! Then the runtime joins the worker threads and shuts the blocking pool down. Every task is then complete,
 //! its future dropped, and freed as soon as the last `JoinHandle` or waker referring to it goes.
 
