@@ -88,7 +88,7 @@ where
     T: Send + 'static,
 {
     worker::with_current(|cx| match cx {
-        Some(cx) => cx.shared.spawn(future),
+        Some(cx) => cx.spawn(future),
         None => panic!("`coro::spawn` {OUTSIDE}"),
     })
 }
