@@ -120,9 +120,9 @@ SYNC = Suite(
     idle=False,
     unit={"pingpong": "ns/round trip", "mpmc": "ns/msg", "mutex": "ns/lock"},
     description={
-        "pingpong": "two tasks, two bounded(1) channels: the root sends a value and waits for its echo, 200k times",
-        "mpmc": "4 producers and 4 consumers on one channel of capacity 64, 1M messages in all (wall time / messages)",
-        "mutex": "64 tasks each locking one counter 10k times to increment it, every 10th time calling `yield_now`"
+        "pingpong": "two tasks, two bounded(1) channels: the root sends a value and waits for its echo, 500k times",
+        "mpmc": "4 producers and 4 consumers on one channel of capacity 64, 2M messages in all (wall time / messages)",
+        "mutex": "64 tasks each locking one counter 20k times to increment it, every 10th time calling `yield_now`"
         " before unlocking (wall time / locks)",
     },
     target={"pingpong": "≤ 150"},
@@ -134,7 +134,9 @@ SYNC = Suite(
   (async-channel, multi-consumer) and `smol::lock::Mutex` (async-lock). may: `may::sync::mpsc::channel` in
   `pingpong` and `may::sync::mpmc::channel` in `mpmc`, both unbounded (may has no bounded channel: in
   `mpmc` its producers never wait for room, so it does less than the others), and `may::sync::Mutex`.
-  coro: `coro::chan::bounded` and `coro::sync::Mutex`. The files in `bench/src/bin/` say the rest""",
+  coro: `coro::chan::bounded` and `coro::sync::Mutex`. coro's, tokio's and may's mutexes hand the lock to
+  the longest waiter on unlock (FIFO); async-lock's lets a newcomer take it unless a waiter has starved for
+  0.5 ms. The files in `bench/src/bin/` say the rest""",
 )
 
 SUITES = {s.name: s for s in (SCHEDULER, SYNC)}

@@ -234,9 +234,9 @@ const BENCHES: &[(&str, Bench)] = &[
     ("yield_100", Bench::Yield { tasks: 100, yields: 10_000 }),
     ("chain", Bench::Chain { depth: 100_000 }),
     ("idle", Bench::Idle { tasks: 100_000 }),
-    ("pingpong", Bench::PingPong { round_trips: 200_000 }),
-    ("mpmc", Bench::Mpmc { producers: 4, consumers: 4, capacity: 64, messages: 1_000_000 }),
-    ("mutex", Bench::Mutex { tasks: 64, iters: 10_000, yield_every: 10 }),
+    ("pingpong", Bench::PingPong { round_trips: 500_000 }),
+    ("mpmc", Bench::Mpmc { producers: 4, consumers: 4, capacity: 64, messages: 2_000_000 }),
+    ("mutex", Bench::Mutex { tasks: 64, iters: 20_000, yield_every: 10 }),
 ];
 
 /// What one run of the binary was asked to do.
