@@ -26,27 +26,25 @@
 //! answered after the responses before it and the connection closes, as does `Connection: close` (and
 //! HTTP/1.0 without `keep-alive`). Closing lingers: the server shuts its side down and reads what the client
 //! still sends for a moment, so the kernel does not reset the connection over unread bytes before the client
-//! has read the last response. Request bodies (`Content-Length`) are skipped; paths other than the two get
+//! has read the last response (`support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths other than the two get
 //! 404, methods other than GET and HEAD get 405.
 
 #[path = "http/date.rs"]
 mod date;
 #[path = "http/parse.rs"]
 mod parse;
+#[path = "support/linger.rs"]
+mod linger;
 #[path = "support/read_buf.rs"]
 mod read_buf;
 
-use coro::net::{Shutdown, TcpListener, TcpStream};
+use coro::net::{TcpListener, TcpStream};
+use linger::close_gracefully;
 use read_buf::ReadBuf;
 use std::io;
-use std::time::Duration;
 
 /// A request head must fit in this many bytes, or it gets 431.
 const HEAD_LIMIT: usize = 16 * 1024;
-
-/// How long, and for how many bytes, a closing connection keeps reading what the client still sends.
-const LINGER: Duration = Duration::from_secs(1);
-const LINGER_BYTES: usize = 256 * 1024;
 
 #[derive(serde::Serialize)]
 struct Message {
@@ -74,22 +72,6 @@ fn serve(mut stream: TcpStream) -> io::Result<()> {
         if !keep_open {
             close_gracefully(stream);
             return Ok(());
-        }
-    }
-}
-
-/// Shuts the connection down for writing, then reads (and drops) what the client still sends, for a moment.
-#[coro::coroutine]
-fn close_gracefully(mut stream: TcpStream) {
-    if stream.shutdown(Shutdown::Write).is_err() || stream.set_read_timeout(Some(LINGER)).is_err() {
-        return;
-    }
-    let mut sink = [0u8; 4096];
-    let mut budget = LINGER_BYTES;
-    while budget > 0 {
-        match stream.read(&mut sink) {
-            Ok(n) if n > 0 => budget = budget.saturating_sub(n),
-            _ => return, // the client closed, went quiet, or failed
         }
     }
 }
