@@ -26,15 +26,15 @@
 //! answered after the responses before it and the connection closes, as does `Connection: close` (and
 //! HTTP/1.0 without `keep-alive`). Closing lingers: the server shuts its side down and reads what the client
 //! still sends for a moment, so the kernel does not reset the connection over unread bytes before the client
-//! has read the last response (`support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths other than the two get
-//! 404, methods other than GET and HEAD get 405.
+//! has read the last response (`support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths
+//! other than the two get 404, methods other than GET and HEAD get 405.
 
 #[path = "http/date.rs"]
 mod date;
-#[path = "http/parse.rs"]
-mod parse;
 #[path = "support/linger.rs"]
 mod linger;
+#[path = "http/parse.rs"]
+mod parse;
 #[path = "support/read_buf.rs"]
 mod read_buf;
 
@@ -144,7 +144,9 @@ impl Responses {
                 ("431 Request Header Fields Too Large", b"Request Header Fields Too Large\n")
             }
             parse::Error::NotImplemented => ("501 Not Implemented", b"Transfer-Encoding is not supported\n"),
-            parse::Error::VersionNotSupported => ("505 HTTP Version Not Supported", b"HTTP Version Not Supported\n"),
+            parse::Error::VersionNotSupported => {
+                ("505 HTTP Version Not Supported", b"HTTP Version Not Supported\n")
+            }
         };
         Response::text(status, "", body).write(&mut self.bytes, date, Connection::Close, false);
     }

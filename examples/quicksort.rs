@@ -4,7 +4,7 @@
 //! cargo run --release --example quicksort              # sorts 10 million pseudo-random numbers, checks them
 //! cargo run --release --example quicksort 1000000 7    # COUNT [SEED]
 //! CORO_WORKERS=1 cargo run --release --example quicksort
-//! echo 5 3 9 1 | cargo run --release --example quicksort -- -   # sorts the numbers on stdin, one per line out
+//! echo 5 3 9 1 | cargo run --release --example quicksort -- -   # sorts stdin's numbers, one per line
 //! ```
 //!
 //! # Design
@@ -12,8 +12,8 @@
 //! [`quicksort`] partitions around a median-of-three pivot, spawns a coroutine for the left part and sorts
 //! the right part itself, then joins: the work spreads over every worker by work stealing. Below
 //! [`CUTOFF`] elements a spawn costs more than it saves, so the part is sorted sequentially (with std's
-//! `sort_unstable`). The recursion goes through a boxed future, see [`recurse`]. A spawned coroutine must own what it works on (`'static`), and coro has no scoped
-//! spawn, so a part moves into its coroutine as a `Vec` of its own (`split_off`) and comes back with the
+//! `sort_unstable`). The recursion goes through a boxed future, see [`recurse`]. A spawned coroutine must
+//! own what it works on (`'static`), and coro has no scoped spawn, so a part moves into its coroutine as a `Vec` of its own (`split_off`) and comes back with the
 //! join (`append`): two copies per level, which is the same O(n) per level as the partition itself.
 
 use std::io::{self, Write as _};
@@ -91,7 +91,10 @@ fn read_numbers(input: impl io::BufRead) -> io::Result<Vec<i64>> {
     let mut numbers = Vec::new();
     for line in input.lines() {
         for word in line?.split_whitespace() {
-            numbers.push(word.parse().map_err(|err| io::Error::new(io::ErrorKind::InvalidData, format!("{word:?}: {err}")))?);
+            numbers.push(
+                word.parse()
+                    .map_err(|err| io::Error::new(io::ErrorKind::InvalidData, format!("{word:?}: {err}")))?,
+            );
         }
     }
     Ok(numbers)
@@ -110,7 +113,8 @@ fn main() -> io::Result<()> {
         }
         return out.flush();
     }
-    let parse = |arg: Option<String>, default: u64| arg.map_or(Ok(default), |a| a.parse()).map_err(io::Error::other);
+    let parse =
+        |arg: Option<String>, default: u64| arg.map_or(Ok(default), |a| a.parse()).map_err(io::Error::other);
     let count = parse(first, 10_000_000)? as usize;
     let seed = parse(args.next(), 42)?;
     let numbers = random_numbers(count, seed);

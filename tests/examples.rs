@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, ChildStdout, Command, Stdio};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
@@ -22,7 +22,7 @@ mod http_date;
 #[path = "../examples/http/parse.rs"]
 mod http_parse;
 
-const EXAMPLES: [&str; 4] = ["http", "redis", "proxy", "quicksort"];
+const EXAMPLES: [&str; 5] = ["http", "redis", "chat", "proxy", "quicksort"];
 
 /// The example binaries, built once for the whole file: name to path.
 fn examples() -> &'static HashMap<String, PathBuf> {
@@ -30,7 +30,8 @@ fn examples() -> &'static HashMap<String, PathBuf> {
     BUILT.get_or_init(|| {
         // This test runs from `TARGET/PROFILE/deps/`; build the examples with the same profile there.
         let exe = std::env::current_exe().expect("the test binary's path");
-        let profile_dir = exe.parent().and_then(|deps| deps.parent()).expect("TARGET/PROFILE/deps/examples-*");
+        let profile_dir =
+            exe.parent().and_then(|deps| deps.parent()).expect("TARGET/PROFILE/deps/examples-*");
         let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
             Some("debug") => "dev",
             Some(other) => other,
@@ -64,12 +65,27 @@ fn examples() -> &'static HashMap<String, PathBuf> {
     })
 }
 
+/// A child process, ended on drop with SIGTERM: `timeout`, which runs the clients, passes it on to the
+/// client (a SIGKILL would leave the client running, orphaned).
+struct Process(Child);
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        if let Ok(pid) = libc::pid_t::try_from(self.0.id()) {
+            // SAFETY: kill(2) takes plain integers and touches no memory of ours; the pid is our child's,
+            // which has not been waited for yet, so it cannot have been reused.
+            unsafe { libc::kill(pid, libc::SIGTERM) };
+        }
+        let _ = self.0.wait();
+    }
+}
+
 /// A running example server, killed on drop.
 struct Server {
-    child: Child,
+    _process: Process,
     addr: String,
     /// Kept open: a server printing to a closed pipe would fail.
-    _stdout: Option<BufReader<ChildStdout>>,
+    _stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -84,13 +100,13 @@ impl Server {
             .unwrap_or_else(|err| panic!("starting the {example} example: {err}"));
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
         // The guard first, so the child is killed whatever happens next.
-        let mut server = Server { child, addr: String::new(), _stdout: None };
+        let process = Process(child);
         let mut line = String::new();
         stdout.read_line(&mut line).expect("reading the server's first line");
         let addr = line.split("listening on ").nth(1).and_then(|rest| rest.split([',', '\n']).next());
-        server.addr = addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
-        server._stdout = Some(stdout);
-        server
+        let addr =
+            addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
+        Server { _process: process, addr, _stdout: stdout }
     }
 
     fn port(&self) -> &str {
@@ -99,13 +115,6 @@ impl Server {
 
     fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 
@@ -128,7 +137,12 @@ fn tool(name: &str) -> Command {
 /// Runs `command` to completion; its stdout, after checking that it succeeded.
 fn run(command: &mut Command) -> String {
     let output = command.stderr(Stdio::inherit()).output().expect("running a client");
-    assert!(output.status.success(), "{command:?} failed ({}): {}", output.status, String::from_utf8_lossy(&output.stdout));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}): {}",
+        output.status,
+        String::from_utf8_lossy(&output.stdout)
+    );
     String::from_utf8(output.stdout).expect("UTF-8 output")
 }
 
@@ -167,7 +181,8 @@ fn http_answers_curl_on_one_kept_alive_connection() {
         .output()
         .unwrap();
     assert!(output.status.success());
-    let (stdout, stderr) = (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
+    let (stdout, stderr) =
+        (String::from_utf8(output.stdout).unwrap(), String::from_utf8(output.stderr).unwrap());
     assert_eq!(stderr.matches("Connected to").count(), 1, "curl connected more than once:\n{stderr}");
 
     let responses: Vec<&str> = stdout.split("HTTP/1.1 ").skip(1).collect();
@@ -187,12 +202,22 @@ fn http_answers_curl_on_one_kept_alive_connection() {
         assert_eq!(got_body, body);
     }
 
-    let status = |path: &str| run(tool("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", &http.url(path)]));
+    let status =
+        |path: &str| run(tool("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", &http.url(path)]));
     assert_eq!(status("/nope"), "404");
     assert_eq!(status("/plaintext?query=1"), "200");
     let head = run(tool("curl").args(["-sI", &http.url("/json")]));
     assert!(head.starts_with("HTTP/1.1 200 OK\r\n") && head.contains("Content-Length: 27\r\n"), "{head}");
-    let post = run(tool("curl").args(["-s", "-o", "/dev/null", "-w", "%{http_code}", "-d", "x=1", &http.url("/json")]));
+    let post = run(tool("curl").args([
+        "-s",
+        "-o",
+        "/dev/null",
+        "-w",
+        "%{http_code}",
+        "-d",
+        "x=1",
+        &http.url("/json"),
+    ]));
     assert_eq!(post, "405");
 }
 
@@ -211,7 +236,9 @@ fn http_pipelines_and_honours_http_1_0_and_connection_close() {
     assert!(response.contains("Connection: close\r\n"), "{response}");
     // ...and stays open with keep-alive; a request body is skipped.
     let mut stream = connect(&http.addr);
-    stream.write_all(b"POST /nope HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello").unwrap();
+    stream
+        .write_all(b"POST /nope HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello")
+        .unwrap();
     let mut reader = BufReader::new(stream.try_clone().unwrap());
     let head = read_head(&mut reader);
     assert!(head.starts_with("HTTP/1.1 405") && head.contains("Connection: keep-alive\r\n"), "{head}");
@@ -248,7 +275,10 @@ fn http_refuses_bad_requests_and_closes() {
         ("GET /plaintext HTTP/1.1\r\nHost : a\r\n\r\n".to_string(), "400 Bad Request"),
         ("GET /plaintext HTTP/1.1\r\nHost: a\r\nContent-Length: x\r\n\r\n".to_string(), "400 Bad Request"),
         ("GET /plaintext HTTP/2.0\r\nHost: a\r\n\r\n".to_string(), "505 HTTP Version Not Supported"),
-        ("POST /json HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_string(), "501 Not Implemented"),
+        (
+            "POST /json HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: chunked\r\n\r\n".to_string(),
+            "501 Not Implemented",
+        ),
         (format!("GET / HTTP/1.1\r\nHost: a\r\n{many_headers}\r\n"), "431 Request Header Fields Too Large"),
         (huge_header, "431 Request Header Fields Too Large"),
     ];
@@ -259,7 +289,8 @@ fn http_refuses_bad_requests_and_closes() {
     }
     // The responses before a bad request in the same batch are sent first.
     let response = send_and_read_to_end(&http.addr, b"GET /json HTTP/1.1\r\nHost: a\r\n\r\n\x00\x01\r\n\r\n");
-    let statuses: Vec<_> = response.match_indices("HTTP/1.1 ").map(|(i, _)| &response[i + 9..i + 12]).collect();
+    let statuses: Vec<_> =
+        response.match_indices("HTTP/1.1 ").map(|(i, _)| &response[i + 9..i + 12]).collect();
     assert_eq!(statuses, ["200", "400"], "{response}");
     // And the server is still there.
     assert_eq!(run(tool("curl").args(["-s", &http.url("/plaintext")])), "Hello, World!");
@@ -273,13 +304,16 @@ fn http_parser_takes_any_input() {
     let head_len = valid.len() - 3;
     let (request, used) = http_parse::parse(valid).unwrap().unwrap();
     assert_eq!(used, head_len);
-    assert_eq!(request, http_parse::Request {
-        method: b"GET",
-        target: b"/plaintext?x=1",
-        minor_version: 1,
-        keep_alive: true,
-        content_length: 3,
-    });
+    assert_eq!(
+        request,
+        http_parse::Request {
+            method: b"GET",
+            target: b"/plaintext?x=1",
+            minor_version: 1,
+            keep_alive: true,
+            content_length: 3,
+        }
+    );
     // Every strict prefix of the head needs more bytes.
     for end in 0..head_len {
         assert_eq!(http_parse::parse(&valid[..end]), Ok(None), "prefix of {end} bytes");
@@ -298,13 +332,15 @@ fn http_parser_takes_any_input() {
             let at = next() as usize % input.len();
             input[at] = next() as u8;
         } else {
-            input = (0..next() % 64).map(|_| b"GET /\r\n: HTTP/1.0Host\x00\xff "[next() as usize % 24]).collect();
+            input =
+                (0..next() % 64).map(|_| b"GET /\r\n: HTTP/1.0Host\x00\xff "[next() as usize % 24]).collect();
         }
         if let Ok(Some((request, used))) = http_parse::parse(&input) {
             assert!(used <= input.len() && !request.method.is_empty() && request.minor_version <= 1);
         }
     }
-    assert_eq!(http_parse::parse(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap().unwrap().0.keep_alive, false);
+    let closing = http_parse::parse(b"GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    assert!(!closing.unwrap().0.keep_alive);
     let too_many: String = (0..=http_parse::MAX_HEADERS).map(|i| format!("X-{i}: y\r\n")).collect();
     let request = format!("GET / HTTP/1.1\r\n{too_many}\r\n");
     assert_eq!(http_parse::parse(request.as_bytes()), Err(http_parse::Error::HeadersTooLarge));
@@ -325,8 +361,10 @@ fn wrk(args: &[&str]) -> u64 {
     let output = run(tool("wrk").args(args));
     assert!(!output.contains("Socket errors"), "{output}");
     assert!(!output.contains("Non-2xx"), "{output}");
-    let requests = output.lines().find_map(|line| line.trim().split_once(" requests in ").map(|(n, _)| n.parse().ok()));
-    let requests: u64 = requests.flatten().unwrap_or_else(|| panic!("no request count in wrk's output:\n{output}"));
+    let requests =
+        output.lines().find_map(|line| line.trim().split_once(" requests in ").map(|(n, _)| n.parse().ok()));
+    let requests: u64 =
+        requests.flatten().unwrap_or_else(|| panic!("no request count in wrk's output:\n{output}"));
     assert!(requests > 0, "{output}");
     requests
 }
@@ -431,7 +469,10 @@ fn redis_answers_bad_input_with_errors_and_keeps_serving() {
     stream.write_all(b"*2\r\n$3\r\nGET\r\n").unwrap();
     stream.write_all(b"$1\r\nx\r\nSET q \"a b\\x21\\n\"\r\nGET q\r\nINCR q\r\nPING\r\n").unwrap();
     expect_reply(&mut stream, "-ERR unknown command 'NOSUCH', with args beginning with: \r\n");
-    expect_reply(&mut stream, "$-1\r\n+OK\r\n$5\r\na b!\n\r\n-ERR value is not an integer or out of range\r\n+PONG\r\n");
+    expect_reply(
+        &mut stream,
+        "$-1\r\n+OK\r\n$5\r\na b!\n\r\n-ERR value is not an integer or out of range\r\n+PONG\r\n",
+    );
 
     // Protocol errors get an error reply, then the connection closes (as Redis does: the stream cannot be
     // resynchronized).
@@ -454,7 +495,9 @@ fn redis_answers_bad_input_with_errors_and_keeps_serving() {
 fn redis_benchmark_runs_and_leaves_correct_data() {
     let redis = Server::start("redis", &["127.0.0.1:0"]);
     for pipeline in ["1", "16"] {
-        let output = run(tool("redis-benchmark").args(["-p", redis.port(), "-t", "get,set", "-n", "2000", "-q"]).args(["-P", pipeline]));
+        let output = run(tool("redis-benchmark")
+            .args(["-p", redis.port(), "-t", "get,set", "-n", "2000", "-q"])
+            .args(["-P", pipeline]));
         for test in ["SET: ", "GET: "] {
             assert!(output.contains(test) && output.contains("requests per second"), "{output}");
         }
@@ -465,13 +508,139 @@ fn redis_benchmark_runs_and_leaves_correct_data() {
     }
 }
 
+/// A client program with piped stdin and stdout, killed on drop; reads its output line by line.
+struct Interactive {
+    _process: Process,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+}
+
+impl Interactive {
+    fn start(command: &mut Command) -> Interactive {
+        let mut child =
+            command.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().expect("starting a client");
+        let (stdin, stdout) = (child.stdin.take().unwrap(), child.stdout.take().unwrap());
+        Interactive { _process: Process(child), stdin, stdout: BufReader::new(stdout) }
+    }
+
+    fn read_line(&mut self) -> String {
+        let mut line = String::new();
+        assert_ne!(self.stdout.read_line(&mut line).unwrap(), 0, "the client's output ended");
+        line.trim_end_matches('\n').to_string()
+    }
+}
+
+#[test]
+fn redis_publishes_to_subscribers() {
+    let redis = Server::start("redis", &["127.0.0.1:0"]);
+    // redis-cli in subscribed mode prints each reply element on a line of its own.
+    let mut subscriber =
+        Interactive::start(tool("redis-cli").args(["-p", redis.port(), "SUBSCRIBE", "news", "sport"]));
+    for expected in ["subscribe", "news", "1", "subscribe", "sport", "2"] {
+        assert_eq!(subscriber.read_line(), expected);
+    }
+    // The confirmations came after the subscriptions were registered: publishing now reaches it.
+    assert_eq!(cli(&redis, &["PUBLISH", "news", "hello subscribers"]), "1");
+    assert_eq!(cli(&redis, &["PUBLISH", "weather", "nobody listens"]), "0");
+    assert_eq!(cli(&redis, &["PUBLISH", "sport", "goal"]), "1");
+    for expected in ["message", "news", "hello subscribers", "message", "sport", "goal"] {
+        assert_eq!(subscriber.read_line(), expected);
+    }
+
+    // In subscribed mode only (UN)SUBSCRIBE, PING and QUIT run; after unsubscribing from all, everything.
+    let mut stream = connect(&redis.addr);
+    stream
+        .write_all(b"SUBSCRIBE a\r\nGET x\r\nPING\r\nUNSUBSCRIBE\r\nUNSUBSCRIBE\r\nSET x 1\r\nGET x\r\n")
+        .unwrap();
+    expect_reply(&mut stream, "*3\r\n$9\r\nsubscribe\r\n$1\r\na\r\n:1\r\n");
+    expect_reply(
+        &mut stream,
+        "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed \
+         in this context\r\n",
+    );
+    expect_reply(&mut stream, "*2\r\n$4\r\npong\r\n$0\r\n\r\n");
+    expect_reply(&mut stream, "*3\r\n$11\r\nunsubscribe\r\n$1\r\na\r\n:0\r\n");
+    expect_reply(&mut stream, "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n");
+    expect_reply(&mut stream, "+OK\r\n$1\r\n1\r\n");
+    // The connection that left is no longer counted.
+    drop(stream);
+    drop(subscriber);
+    let mut stream = connect(&redis.addr);
+    stream.write_all(b"SUBSCRIBE news\r\n").unwrap();
+    expect_reply(&mut stream, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    stream.write_all(b"QUIT\r\n").unwrap();
+    expect_reply(&mut stream, "+OK\r\n");
+    let mut rest = Vec::new();
+    stream.read_to_end(&mut rest).unwrap();
+    assert!(rest.is_empty());
+}
+
+// ---- chat ----------------------------------------------------------------------------------------------
+
+/// Reads lines until one ends with `suffix`, skipping the others (join and leave notices).
+fn read_until_suffix(mut read_line: impl FnMut() -> String, suffix: &str) -> String {
+    loop {
+        let line = read_line();
+        if line.ends_with(suffix) {
+            return line;
+        }
+        assert!(line.starts_with("*** "), "unexpected line {line:?} while waiting for {suffix:?}");
+    }
+}
+
+/// Reads lines (without their line ending) from a clone of `stream`.
+fn lines_of(stream: &TcpStream) -> impl FnMut() -> String + use<> {
+    let mut reader = BufReader::new(stream.try_clone().unwrap());
+    move || {
+        let mut line = String::new();
+        assert_ne!(reader.read_line(&mut line).unwrap(), 0, "the connection closed");
+        line.trim_end().to_string()
+    }
+}
+
+#[test]
+fn chat_clients_see_each_others_lines() {
+    let chat = Server::start("chat", &["127.0.0.1:0"]);
+    // Each client is greeted once the hub has registered it: lines sent after that reach it.
+    let mut alice = connect(&chat.addr);
+    let mut alice_line = lines_of(&alice);
+    let welcome = alice_line();
+    assert!(welcome.starts_with("*** welcome, 127.0.0.1:") && welcome.ends_with("; 1 here"), "{welcome:?}");
+    let alice_name = welcome["*** welcome, ".len()..welcome.find(';').unwrap()].to_string();
+
+    let (host, port) = chat.addr.rsplit_once(':').unwrap();
+    let mut nc = Interactive::start(tool("nc").args([host, port]));
+    let welcome = nc.read_line();
+    assert!(welcome.starts_with("*** welcome, ") && welcome.ends_with("; 2 here"), "{welcome:?}");
+
+    let carol = connect(&chat.addr);
+    let mut carol_line = lines_of(&carol);
+    assert!(read_until_suffix(&mut carol_line, " here").ends_with("; 3 here"));
+
+    alice.write_all(b"hello from alice\r\n").unwrap();
+    let heard = read_until_suffix(|| nc.read_line(), ": hello from alice");
+    assert_eq!(heard, format!("{alice_name}: hello from alice"));
+    read_until_suffix(&mut carol_line, ": hello from alice");
+
+    // Nobody hears their own line: alice's next line is nc's (an echo would fail `read_until_suffix`).
+    nc.stdin.write_all(b"hello from nc\n").unwrap();
+    read_until_suffix(&mut alice_line, ": hello from nc");
+    read_until_suffix(&mut carol_line, ": hello from nc");
+
+    // A client that leaves is announced to the others.
+    drop((carol, carol_line));
+    read_until_suffix(&mut alice_line, " left");
+    read_until_suffix(|| nc.read_line(), " left");
+}
+
 // ---- proxy ---------------------------------------------------------------------------------------------
 
 #[test]
 fn curl_reaches_http_through_the_proxy_and_half_closes_pass_through() {
     let http = Server::start("http", &["127.0.0.1:0"]);
     let proxy = Server::start("proxy", &["127.0.0.1:0", &http.addr]);
-    let both = run(tool("curl").args(["-s", "--max-time", "10", &proxy.url("/plaintext"), &proxy.url("/json")]));
+    let both =
+        run(tool("curl").args(["-s", "--max-time", "10", &proxy.url("/plaintext"), &proxy.url("/json")]));
     assert_eq!(both, r#"Hello, World!{"message":"Hello, World!"}"#);
 
     // A kept-alive HTTP/1.1 request, then the client shuts its sending side down: the http server only
@@ -511,7 +680,8 @@ fn quicksort_sorts_what_it_is_given() {
     let output = child.wait_with_output().unwrap();
     writer.join().unwrap().unwrap();
     assert!(output.status.success());
-    let sorted: Vec<i64> = String::from_utf8(output.stdout).unwrap().lines().map(|n| n.parse().unwrap()).collect();
+    let sorted: Vec<i64> =
+        String::from_utf8(output.stdout).unwrap().lines().map(|n| n.parse().unwrap()).collect();
     let mut expected = numbers;
     expected.sort();
     assert_eq!(sorted, expected);

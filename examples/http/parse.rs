@@ -131,7 +131,9 @@ fn request_line_parts(line: &[u8]) -> Result<(&[u8], &[u8], u8), Error> {
     let minor_version = match version {
         b"HTTP/1.1" => 1,
         b"HTTP/1.0" => 0,
-        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor] if major.is_ascii_digit() && minor.is_ascii_digit() => {
+        [b'H', b'T', b'T', b'P', b'/', major, b'.', minor]
+            if major.is_ascii_digit() && minor.is_ascii_digit() =>
+        {
             return Err(Error::VersionNotSupported);
         }
         _ => return Err(Error::BadRequest),
@@ -145,7 +147,8 @@ fn field(line: &[u8]) -> Result<(&[u8], &[u8]), Error> {
     let (name, value) = (&line[..colon], &line[colon + 1..]);
     // An empty name, a line starting with whitespace (obsolete folding), or whitespace before the colon
     // are all refused here: none is a token.
-    if !is_token(name) || !value.iter().all(|&b| b == b'\t' || b == b' ' || b.is_ascii_graphic() || b >= 0x80) {
+    if !is_token(name) || !value.iter().all(|&b| b == b'\t' || b == b' ' || b.is_ascii_graphic() || b >= 0x80)
+    {
         return Err(Error::BadRequest);
     }
     Ok((name, value.trim_ascii()))
@@ -184,7 +187,8 @@ static TCHAR: [bool; 256] = {
     let mut b = 0;
     while b < 256 {
         let c = b as u8;
-        table[b] = c.is_ascii_alphanumeric() || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*')
+        table[b] = c.is_ascii_alphanumeric()
+            || matches!(c, b'!' | b'#' | b'$' | b'%' | b'&' | b'\'' | b'*')
             || matches!(c, b'+' | b'-' | b'.' | b'^' | b'_' | b'`' | b'|' | b'~');
         b += 1;
     }

@@ -36,6 +36,9 @@ const COMMANDS: &[Spec] = &[
     spec("PING", -1),
     spec("QUIT", -1),
     spec("SELECT", 2),
+    spec("PUBLISH", 3),
+    spec("SUBSCRIBE", -2),
+    spec("UNSUBSCRIBE", -1),
     // What clients send on connecting: redis-benchmark asks `CONFIG GET save` and `CONFIG GET appendonly`,
     // redis-cli in interactive mode asks `COMMAND DOCS` (for its hints; an empty answer means none).
     spec("CONFIG", -2),
@@ -110,11 +113,14 @@ pub fn execute(name: &str, command: &Command<'_>, store: &Store, out: &mut Vec<u
                 let now = keys.now;
                 keys.get(key).map(|entry| entry.expires.map(|at| at.saturating_duration_since(now)))
             });
-            integer_reply(out, match ttl {
-                None => -2,
-                Some(None) => -1,
-                Some(Some(left)) => ((left.as_millis() + 500) / 1000) as i64,
-            });
+            integer_reply(
+                out,
+                match ttl {
+                    None => -2,
+                    Some(None) => -1,
+                    Some(Some(left)) => ((left.as_millis() + 500) / 1000) as i64,
+                },
+            );
         }
         "ECHO" => bulk(out, key),
         "SELECT" => match integer(key) {
@@ -166,7 +172,9 @@ fn set(command: &Command<'_>, store: &Store, out: &mut Vec<u8>) {
         let expires = match ttl {
             Ttl::None => None,
             Ttl::Keep => old_expiry.flatten(),
-            Ttl::In(after) => Some(deadline(keys.now, after).ok_or("ERR invalid expire time in 'set' command")?),
+            Ttl::In(after) => {
+                Some(deadline(keys.now, after).ok_or("ERR invalid expire time in 'set' command")?)
+            }
         };
         keys.set(key, value.to_vec(), expires);
         Ok(true)
@@ -230,7 +238,8 @@ fn config(command: &Command<'_>, out: &mut Vec<u8>) {
     if command.len() < 3 {
         return error(out, "ERR wrong number of arguments for 'config|get' command");
     }
-    let wanted = |name: &str| command.args_from(2).any(|arg| arg == b"*" || arg.eq_ignore_ascii_case(name.as_bytes()));
+    let wanted =
+        |name: &str| command.args_from(2).any(|arg| arg == b"*" || arg.eq_ignore_ascii_case(name.as_bytes()));
     let found: Vec<_> = PARAMETERS.iter().filter(|(name, _)| wanted(name)).collect();
     array(out, found.len() * 2);
     for (name, value) in found {

@@ -93,7 +93,9 @@ impl Parser {
                 Some(b'$') => {}
                 Some(_) => return Err(ProtocolError("expected '$'")),
             }
-            let Some((len, header)) = length_line(&buf[pos..], "invalid bulk length")? else { return Ok(None) };
+            let Some((len, header)) = length_line(&buf[pos..], "invalid bulk length")? else {
+                return Ok(None);
+            };
             let len = usize::try_from(len).ok().filter(|&len| len <= MAX_BULK);
             let len = len.ok_or(ProtocolError("invalid bulk length"))?;
             let start = pos + header;
@@ -110,7 +112,11 @@ impl Parser {
     /// A line of arguments separated by spaces, with Redis's quoting (`"a b\n"`, `'a b'`).
     fn inline(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
         let Some(newline) = buf.iter().position(|&b| b == b'\n') else {
-            return if buf.len() > MAX_LINE { Err(ProtocolError("too big inline request")) } else { Ok(None) };
+            return if buf.len() > MAX_LINE {
+                Err(ProtocolError("too big inline request"))
+            } else {
+                Ok(None)
+            };
         };
         self.scratch.clear();
         split_args(&buf[..newline], &mut self.scratch, &mut self.args)?;
