@@ -190,6 +190,10 @@ pub use coro_macros::spawn_local;
 ///   `handle.join()`, `coro::sleep(d)`, a coroutine call) or future; every operation is evaluated once, in
 ///   order, before any is polled. The pattern binds the operation's output and must be irrefutable (`msg`,
 ///   `_`, `(a, b)`); match on the value in the body for anything else.
+/// - `pattern = operation, if condition => body` takes part only when `condition` holds (evaluated with the
+///   operations, in order): a disabled branch's operation is not even evaluated, and it never wins, like a
+///   nil channel in Go's `select`. With every branch disabled and no `default`, the `select!` panics, since
+///   it could never complete.
 /// - `default => body`, optional, is taken when no operation is ready on the first poll, so the `select!`
 ///   never waits. (If the task has spent its cooperative budget, coro's operations cannot complete: the
 ///   `select!` yields once and decides with a fresh budget.)

@@ -42,6 +42,9 @@ on_1_and_2_workers!(
     operations_are_evaluated_once_in_order,
     losing_operations_are_dropped_before_the_body_runs,
     select_in_plain_async_code,
+    a_losing_recv_leaves_its_message_in_the_channel,
+    a_losing_send_delivers_nothing,
+    select_sends_and_receives_between_tasks,
 );
 
 #[coro::coroutine]
@@ -312,4 +315,123 @@ fn select_in_an_async_block_outside_the_runtime() {
         }
     });
     assert_eq!(value, 7);
+}
+
+#[coro::coroutine]
+fn a_losing_recv_leaves_its_message_in_the_channel() {
+    let (tx_a, rx_a) = coro::chan::bounded::<u32>(ROUNDS as usize);
+    let (tx_b, rx_b) = coro::chan::bounded::<u32>(ROUNDS as usize);
+    for i in 0..ROUNDS {
+        tx_a.try_send(i).unwrap();
+        tx_b.try_send(i).unwrap();
+    }
+    // Both channels are always ready: every round takes exactly one message from one of them.
+    let (mut from_a, mut from_b) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        coro::select! {
+            a = rx_a.recv() => from_a.push(a.unwrap()),
+            b = rx_b.recv() => from_b.push(b.unwrap()),
+        }
+    }
+    assert_eq!(from_a.len() + from_b.len(), ROUNDS as usize);
+    // What the losers left is still there, in order, after what the winners took.
+    from_a.extend(std::iter::from_fn(|| rx_a.try_recv().ok()));
+    from_b.extend(std::iter::from_fn(|| rx_b.try_recv().ok()));
+    assert_eq!(from_a, (0..ROUNDS).collect::<Vec<_>>());
+    assert_eq!(from_b, (0..ROUNDS).collect::<Vec<_>>());
+}
+
+/// Select rounds over two ready channels.
+const ROUNDS: u32 = 1_000;
+
+#[coro::coroutine]
+fn a_losing_send_delivers_nothing() {
+    let (tx_full, rx_full) = coro::chan::bounded::<&str>(1);
+    tx_full.try_send("first").unwrap();
+    let (tx, rx) = coro::chan::bounded::<u32>(1);
+    tx.try_send(7).unwrap();
+    for _ in 0..10 {
+        let got = coro::select! {
+            _ = tx_full.send("lost") => panic!("the channel is full"),
+            v = rx.recv() => v.unwrap(),
+        };
+        assert_eq!(got, 7);
+        tx.try_send(7).unwrap();
+    }
+    // The parked sends were dropped with their values: freeing the slot lets none of them in.
+    assert_eq!(rx_full.try_recv(), Ok("first"));
+    assert_eq!(rx_full.try_recv(), Err(coro::chan::TryRecvError::Empty));
+    // A rendezvous send loses the same way when no receiver comes.
+    let (tx_zero, rx_zero) = coro::chan::bounded::<u32>(0);
+    coro::select! {
+        _ = tx_zero.send(1) => panic!("nobody receives"),
+        default => {}
+    }
+    assert_eq!(rx_zero.try_recv(), Err(coro::chan::TryRecvError::Empty));
+}
+
+/// A Go-style select loop: one task selects over a send and a receive until both are done, the other
+/// feeds it and drains it.
+#[coro::coroutine]
+fn select_sends_and_receives_between_tasks() {
+    const N: u32 = 500;
+    let (to_loop, from_feeder) = coro::chan::bounded::<u32>(0);
+    let (to_drain, from_loop) = coro::chan::bounded::<u32>(0);
+    let feeder = coro::spawn!(move || {
+        for i in 0..N {
+            to_loop.send(i).unwrap();
+        }
+    });
+    let drainer = coro::spawn!(move || {
+        let mut got = Vec::new();
+        while let Ok(v) = from_loop.recv() {
+            got.push(v);
+        }
+        got
+    });
+    let mut pending = std::collections::VecDeque::new();
+    let mut received = 0;
+    while received < N || !pending.is_empty() {
+        let next = pending.front().copied();
+        coro::select! {
+            v = from_feeder.recv(), if received < N => {
+                pending.push_back(v.unwrap());
+                received += 1;
+            }
+            r = to_drain.send(next.unwrap_or(u32::MAX)), if next.is_some() => {
+                r.unwrap();
+                pending.pop_front();
+            }
+        }
+    }
+    drop(to_drain);
+    feeder.join().unwrap();
+    assert_eq!(drainer.join().unwrap(), (0..N).collect::<Vec<_>>());
+}
+
+#[test]
+fn a_disabled_branch_is_not_evaluated() {
+    let evaluated = std::cell::Cell::new(0);
+    let operation = || {
+        evaluated.set(evaluated.get() + 1);
+        ready(1)
+    };
+    let won = coro::block_on(async {
+        coro::select! {
+            a = operation(), if false => a,
+            b = ready(2), if true => b,
+        }
+    });
+    assert_eq!((won, evaluated.get()), (2, 0));
+}
+
+#[test]
+#[should_panic(expected = "every branch is disabled by its `if` condition and there is no `default`")]
+fn a_select_with_every_branch_disabled_and_no_default_panics() {
+    let (_tx, rx) = coro::chan::bounded::<u32>(1);
+    coro::block_on(async {
+        coro::select! {
+            _ = rx.recv(), if false => {}
+        }
+    });
 }

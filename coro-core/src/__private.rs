@@ -49,7 +49,7 @@ mod select;
 
 pub use crate::__auto_await as auto_await;
 pub use join::{Fallible, Join, output, poll_join, poll_try_join};
-pub use operation::{Operation, poll};
+pub use operation::{Operation, poll, poll_enabled};
 pub use select::Select;
 
 /// The body of a `#[coro::coroutine]` fn: an `async` block made [`Suspend`].

@@ -166,6 +166,9 @@ impl<'a> Rewriter<'a> {
         let Ok(mut select) = mac.parse_body::<Select>() else { return };
         for branch in &mut select.branches {
             self.visit_operand(&mut branch.operation);
+            if let Some(guard) = &mut branch.guard {
+                self.visit_expr_mut(&mut guard.condition);
+            }
             self.visit_expr_mut(&mut branch.body);
         }
         if let Some(default) = &mut select.default {
@@ -330,11 +333,13 @@ mod tests {
         let rewritten = rewrite(parse_quote!({
             coro::select! {
                 v = rx.recv() => handle(v),
-                _ = sleep(millis(5)) => { tick(); }
+                _ = sleep(millis(5)), if ticking() => { tick(); }
                 default => idle(),
             }
         }));
-        for call in ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "tick ()", "idle ()"] {
+        for call in
+            ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "ticking ()", "tick ()", "idle ()"]
+        {
             let awaited = format!("auto_await ! ({call}");
             let expected = !matches!(call, "rx . recv ()" | "sleep (");
             assert_eq!(rewritten.contains(&awaited), expected, "{call} in {rewritten}");

@@ -27,6 +27,11 @@
 //!     }
 //! }
 //! ```
+//! A branch with a condition, `msg = rx.recv(), if open => body`, pins
+//! `if open { Some(rx.recv()) } else { None }` instead: its operation is evaluated only when the condition
+//! holds, and a disabled branch is never ready (Go's nil channel in a `select`). When every branch is
+//! disabled and there is no `default`, nothing could ever complete, and the `select!` panics saying so.
+//!
 //! The bodies are arms of a `match` in the user's code, so `?`, `return`, `break` and `continue` in them act
 //! on the enclosing fn or loop. The pattern is bound by a `let`, so a refutable one gets rustc's own error on
 //! the user's pattern.
@@ -38,7 +43,7 @@ use crate::branches::{hidden, pin_operations, poll_by_index, poll_call, private}
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 use syn::parse::{Parse, ParseStream};
-use syn::{Error, Expr, Pat, Token};
+use syn::{Error, Expr, Pat, Token, parse_quote};
 
 const USAGE: &str = "a `select!` branch is `pattern = operation => body`, e.g. `msg = rx.recv() => { .. }`";
 
@@ -48,13 +53,21 @@ pub(crate) struct Select {
     pub(crate) default: Option<DefaultBranch>,
 }
 
-/// `pattern = operation => body`.
+/// `pattern = operation => body`, or `pattern = operation, if condition => body`.
 pub(crate) struct Branch {
     pat: Pat,
     eq: Token![=],
     pub(crate) operation: Expr,
+    pub(crate) guard: Option<Guard>,
     arrow: Token![=>],
     pub(crate) body: Expr,
+}
+
+/// `, if condition`: the branch takes part only when `condition` holds.
+pub(crate) struct Guard {
+    comma: Token![,],
+    if_token: Token![if],
+    pub(crate) condition: Expr,
 }
 
 /// `default => body`.
@@ -75,12 +88,21 @@ pub(crate) fn expand(input: TokenStream) -> syn::Result<TokenStream> {
     let selected = Ident::new("__CoroSelected", Span::mixed_site());
     let variants: Vec<Ident> = (0..branches.len()).map(|index| format_ident!("B{}", index)).collect();
     let types: Vec<Ident> = (0..branches.len()).map(|index| format_ident!("T{}", index)).collect();
-    let (pinned, operations) = pin_operations(branches.iter().map(|branch| &branch.operation));
+    let guarded: Vec<Expr> = branches.iter().map(Branch::guarded_operation).collect();
+    let (mut pinned, operations) = pin_operations(&guarded);
+    if default.is_none() && branches.iter().all(|branch| branch.guard.is_some()) {
+        pinned.extend(quote! {
+            if #(#operations.is_none())&&* {
+                ::core::panic!("`select!`: every branch is disabled by its `if` condition and there is no `default`")
+            }
+        });
+    }
     let mut polls: Vec<TokenStream> = branches
         .iter()
         .zip(operations.iter().zip(&variants))
         .map(|(branch, (pinned, variant))| {
-            let poll = poll_call("poll", &branch.operation, pinned, TokenStream::new());
+            let function = if branch.guard.is_some() { "poll_enabled" } else { "poll" };
+            let poll = poll_call(function, &branch.operation, pinned, TokenStream::new());
             quote!(#poll.map(#selected::#variant))
         })
         .collect();
@@ -149,9 +171,31 @@ impl Parse for Branch {
         }
         let eq = input.parse().map_err(|err| Error::new(err.span(), format!("expected `=`: {USAGE}")))?;
         let operation = input.parse()?;
+        let guard = if input.peek(Token![,]) && input.peek2(Token![if]) {
+            Some(Guard { comma: input.parse()?, if_token: input.parse()?, condition: input.parse()? })
+        } else {
+            None
+        };
         let arrow = input.parse().map_err(|err| Error::new(err.span(), format!("expected `=>`: {USAGE}")))?;
         let body = parse_body(input)?;
-        Ok(Branch { pat, eq, operation, arrow, body })
+        Ok(Branch { pat, eq, operation, guard, arrow, body })
+    }
+}
+
+impl Branch {
+    /// What the expansion pins: the operation, or, under a condition, `Some(operation)` if it holds.
+    fn guarded_operation(&self) -> Expr {
+        let operation = &self.operation;
+        match &self.guard {
+            None => operation.clone(),
+            Some(Guard { condition, .. }) => parse_quote! {
+                if #condition {
+                    ::core::option::Option::Some(#operation)
+                } else {
+                    ::core::option::Option::None
+                }
+            },
+        }
     }
 }
 
@@ -189,8 +233,12 @@ fn is_block_like(expr: &Expr) -> bool {
 
 impl ToTokens for Select {
     fn to_tokens(&self, tokens: &mut TokenStream) {
-        for Branch { pat, eq, operation, arrow, body } in &self.branches {
-            tokens.extend(quote!(#pat #eq #operation #arrow #body,));
+        for Branch { pat, eq, operation, guard, arrow, body } in &self.branches {
+            tokens.extend(quote!(#pat #eq #operation));
+            if let Some(Guard { comma, if_token, condition }) = guard {
+                tokens.extend(quote!(#comma #if_token #condition));
+            }
+            tokens.extend(quote!(#arrow #body,));
         }
         if let Some(DefaultBranch { keyword, arrow, body }) = &self.default {
             tokens.extend(quote!(#keyword #arrow #body,));
@@ -226,8 +274,16 @@ mod tests {
     }
 
     #[test]
+    fn a_condition_follows_the_operation() {
+        let select =
+            parse(quote!(x = rx.recv(), if a && b => x, y = f(), if g() => { y } z = h() => 0)).unwrap();
+        let guards: Vec<bool> = select.branches.iter().map(|branch| branch.guard.is_some()).collect();
+        assert_eq!(guards, [true, true, false]);
+    }
+
+    #[test]
     fn reemits_what_it_parses() {
-        let select = parse(quote!(x = rx.recv() => { x } _ = sleep(d) => 0, default => 1)).unwrap();
+        let select = parse(quote!(x = rx.recv() => { x } _ = sleep(d), if on => 0, default => 1)).unwrap();
         let again = parse(select.to_token_stream()).unwrap();
         assert_eq!(again.to_token_stream().to_string(), select.to_token_stream().to_string());
         assert_eq!(again.branches.len(), 2);

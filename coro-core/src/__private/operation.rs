@@ -34,3 +34,12 @@ impl<F: Future> Operation<F::Output> for F {
 pub fn poll<T, F: Operation<T>>(operation: Pin<&mut F>, cx: &mut Context<'_>) -> Poll<T> {
     operation.poll_operation(cx)
 }
+
+/// Polls the operation of a `select!` branch with an `if` condition: a disabled one (`None`) is never ready.
+#[inline(always)]
+pub fn poll_enabled<T, F: Operation<T>>(operation: Pin<&mut Option<F>>, cx: &mut Context<'_>) -> Poll<T> {
+    match operation.as_pin_mut() {
+        Some(operation) => operation.poll_operation(cx),
+        None => Poll::Pending,
+    }
+}
