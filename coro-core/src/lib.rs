@@ -22,6 +22,8 @@ mod loom;
 pub mod runtime;
 mod suspend;
 pub mod sync;
+#[cfg(test)]
+mod test_util;
 mod yield_now;
 
 #[doc(hidden)]
