@@ -24,6 +24,7 @@ mod suspend;
 pub mod sync;
 #[cfg(test)]
 mod test_util;
+mod wait_list;
 mod yield_now;
 
 #[doc(hidden)]

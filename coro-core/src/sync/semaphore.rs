@@ -15,10 +15,10 @@
 //! Waking happens outside the lock, in batches ([`wake_batched`]), so `add_permits(1000)` with a thousand
 //! waiters never holds the lock while wakers run.
 
-use super::wait_list::{WaitList, WakeList, wake_batched};
 use crate::Suspend;
 use crate::loom::{Mutex, lock};
 use crate::runtime::coop;
+use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
