@@ -47,3 +47,11 @@ impl Drop for Drops {
 pub(crate) fn poll<F: Future + Unpin>(future: &mut F, waker: &Waker) -> Poll<F::Output> {
     Pin::new(future).poll(&mut Context::from_waker(waker))
 }
+
+/// Polls `future` once with a counting waker of its own and asserts that it parked (is pending); returns the
+/// count and the waker, to poll it again with.
+pub(crate) fn park<F: Future + Unpin>(future: &mut F) -> (Arc<Count>, Waker) {
+    let (count, waker) = counting_waker();
+    assert!(poll(future, &waker).is_pending(), "expected the operation to park");
+    (count, waker)
+}

@@ -3,7 +3,7 @@
 
 use super::*;
 use crate::loom::{block_on, thread};
-use crate::test_util::{counting_waker, poll};
+use crate::test_util::{park, poll};
 use std::task::Poll;
 
 /// A sender fills a one-slot channel twice and drops its half while the receiver drains it: both values
@@ -59,9 +59,8 @@ fn loom_chan_rendezvous_handoff() {
 fn loom_chan_rendezvous_cancelled_receiver() {
     loom::model(|| {
         let (tx, rx) = bounded(0);
-        let (_, waker) = counting_waker();
         let mut first = rx.recv();
-        assert!(poll(&mut first, &waker).is_pending());
+        park(&mut first);
         let t = thread::spawn(move || block_on(tx.send(5)).unwrap());
         drop(first);
         assert_eq!(block_on(rx.recv()), Ok(5));
@@ -75,12 +74,10 @@ fn loom_chan_rendezvous_cancelled_receiver() {
 fn loom_chan_select_cancellation() {
     loom::model(|| {
         let (tx, rx) = bounded(1);
-        let (_, waker_a) = counting_waker();
-        let (count_b, waker_b) = counting_waker();
         let mut a = rx.recv();
         let mut b = rx.recv();
-        assert!(poll(&mut a, &waker_a).is_pending());
-        assert!(poll(&mut b, &waker_b).is_pending());
+        park(&mut a);
+        let (count_b, waker_b) = park(&mut b);
         // A clone: the last sender's drop would close the channel, which wakes every receiver anyway.
         let tx2 = tx.clone();
         let t = thread::spawn(move || tx2.try_send(9).unwrap());
@@ -99,12 +96,10 @@ fn loom_chan_cancelled_sender_passes_room_on() {
     loom::model(|| {
         let (tx, rx) = bounded(1);
         tx.try_send(0).unwrap();
-        let (_, waker_a) = counting_waker();
-        let (count_b, waker_b) = counting_waker();
         let mut a = tx.send(1);
         let mut b = tx.send(2);
-        assert!(poll(&mut a, &waker_a).is_pending());
-        assert!(poll(&mut b, &waker_b).is_pending());
+        park(&mut a);
+        let (count_b, waker_b) = park(&mut b);
         let rx2 = rx.clone();
         let t = thread::spawn(move || rx2.try_recv().unwrap());
         drop(a);

@@ -1,6 +1,6 @@
 use super::*;
 use crate::block_on;
-use crate::test_util::{Drops, counting_waker, poll};
+use crate::test_util::{Drops, counting_waker, park, poll};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::task::{Poll, Waker};
 
@@ -128,12 +128,10 @@ fn close_wakes_every_parked_operation() {
 #[test]
 fn notified_recv_dropped_passes_the_wake_on() {
     let (tx, rx) = bounded(1);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
     let mut b = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, first_waker) = park(&mut a);
+    let (second, second_waker) = park(&mut b);
     tx.try_send(5).unwrap();
     assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a);
@@ -153,12 +151,10 @@ fn notified_send_dropped_passes_the_wake_on() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = bounded(1);
     tx.try_send(Drops(drops.clone())).unwrap_or_else(|_| panic!("room"));
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = tx.send(Drops(drops.clone()));
     let mut b = tx.send(Drops(drops.clone()));
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, _) = park(&mut a);
+    let (second, second_waker) = park(&mut b);
     drop(rx.try_recv().unwrap_or_else(|_| panic!("full")));
     assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a); // its value is dropped with it, never delivered
@@ -171,12 +167,10 @@ fn notified_send_dropped_passes_the_wake_on() {
 #[test]
 fn a_notified_receive_that_finds_nothing_parks_again_first() {
     let (tx, rx) = bounded(4);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
     let mut b = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, first_waker) = park(&mut a);
+    let (second, _) = park(&mut b);
     tx.try_send(1).unwrap();
     // Another receiver takes the value before `a` runs.
     assert_eq!(rx.try_recv(), Ok(1));
@@ -233,12 +227,10 @@ fn rendezvous_value_survives_its_receiver() {
 #[test]
 fn rendezvous_cancelled_receiver_passes_the_value_on() {
     let (tx, rx) = bounded(0);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
+    let (first, _) = park(&mut a);
     let mut b = rx.recv();
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (second, second_waker) = park(&mut b);
     tx.try_send(9).unwrap();
     assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a);
