@@ -6,23 +6,12 @@
 #![deny(warnings)]
 
 use coro::sync::oneshot;
+use coro_test_support::on_1_and_2_workers;
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::task::{Context, Poll};
-
-/// Runs each scenario (a coroutine fn of this file) as a test on 1 worker and as a test on 2 workers.
-macro_rules! on_1_and_2_workers {
-    ($($scenario:ident),* $(,)?) => {
-        mod one_worker {
-            $(#[coro::test(workers = 1)] fn $scenario() { super::$scenario() })*
-        }
-        mod two_workers {
-            $(#[coro::test(workers = 2)] fn $scenario() { super::$scenario() })*
-        }
-    };
-}
 
 on_1_and_2_workers!(
     outputs_come_in_order,

@@ -5,28 +5,15 @@
 
 #![deny(warnings)]
 
-use coro::JoinHandle;
 use coro::local::AccessError;
+use coro_test_support::join_all;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::time::Duration;
-
-/// Long enough that only a bug makes a test wait this much.
-const HANG: Duration = Duration::from_secs(30);
 
 coro::coro_local! {
     /// The request a coroutine serves.
     static REQUEST_ID: u64;
     static TRACE: String;
-}
-
-#[coro::coroutine]
-fn join_all<T: Send + 'static>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
-    let mut outputs = Vec::new();
-    for handle in handles {
-        outputs.push(coro::timeout!(HANG, handle.join()).expect("a task hung").unwrap());
-    }
-    outputs
 }
 
 /// Reads the request id before and after each of `yields` suspensions.

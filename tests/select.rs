@@ -7,27 +7,13 @@
 #![deny(warnings)]
 
 use coro::sync::oneshot::{self, RecvError};
+use coro_test_support::{HANG, on_1_and_2_workers};
 use std::future::{Future, pending, ready};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
-
-/// Long enough that only a bug makes a test wait this much.
-const HANG: Duration = Duration::from_secs(30);
-
-/// Runs each scenario (a coroutine fn of this file) as a test on 1 worker and as a test on 2 workers.
-macro_rules! on_1_and_2_workers {
-    ($($scenario:ident),* $(,)?) => {
-        mod one_worker {
-            $(#[coro::test(workers = 1)] fn $scenario() { super::$scenario() })*
-        }
-        mod two_workers {
-            $(#[coro::test(workers = 2)] fn $scenario() { super::$scenario() })*
-        }
-    };
-}
 
 on_1_and_2_workers!(
     the_ready_branch_wins,

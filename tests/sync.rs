@@ -6,26 +6,12 @@
 
 #![deny(warnings)]
 
-use coro::JoinHandle;
 use coro::sync::{Barrier, Mutex, Notify, OnceCell, RwLock, Semaphore, WaitGroup};
+use coro_test_support::{HANG, join_all};
 use std::future::{Future, poll_fn};
 use std::pin::pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::time::Duration;
-
-/// Long enough that only a bug makes a test wait this much.
-const HANG: Duration = Duration::from_secs(30);
-
-/// Joins every task, failing if one hangs or panicked.
-#[coro::coroutine]
-fn join_all<T: Send + 'static>(handles: Vec<JoinHandle<T>>) -> Vec<T> {
-    let mut outputs = Vec::new();
-    for handle in handles {
-        outputs.push(coro::timeout!(HANG, handle.join()).expect("a task hung").unwrap());
-    }
-    outputs
-}
 
 /// Waits (yielding) until `counter` reaches `n`, failing if it never does.
 #[coro::coroutine]

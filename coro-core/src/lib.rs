@@ -22,6 +22,9 @@ mod loom;
 pub mod runtime;
 mod suspend;
 pub mod sync;
+#[cfg(test)]
+mod test_util;
+mod wait_list;
 mod yield_now;
 
 #[doc(hidden)]

@@ -37,10 +37,11 @@
 //! clones the value under the lock: `Clone` is the only user code that runs under it.
 
 use super::error::SendError;
-use super::waiters::{Waiters, notify_all};
+use super::state::{Waiters, park};
 use crate::Suspend;
 use crate::loom::{Arc, Mutex, lock};
 use crate::runtime::coop;
+use crate::wait_list::wake_batched;
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -110,9 +111,9 @@ impl<T> Sender<T> {
     /// Sends `value` to every receiver, overwriting the oldest value kept if the buffer is full; never
     /// suspends. Returns the number of receivers, or fails, giving the value back, if there is none.
     pub fn send(&self, value: T) -> Result<usize, SendError<T>> {
-        let (sent, overwritten) = notify_all(
+        let (sent, overwritten) = wake_batched(
             &self.shared,
-            |state| {
+            |state, _| {
                 if state.receivers == 0 {
                     return (Err(SendError(value)), None);
                 }
@@ -121,7 +122,7 @@ impl<T> Sender<T> {
                 state.tail += 1;
                 (Ok(state.receivers), overwritten)
             },
-            |state, batch| batch.notify(&mut state.waiters),
+            |state, wakers| state.waiters.release_front(wakers, |_| true),
         );
         drop(overwritten);
         sent
@@ -163,11 +164,15 @@ impl<T> Clone for Sender<T> {
 
 impl<T> Drop for Sender<T> {
     fn drop(&mut self) {
-        notify_all(
+        wake_batched(
             &self.shared,
-            |state| state.senders -= 1,
+            |state, _| state.senders -= 1,
             // The last sender closes the channel: wake the parked receivers to tell them.
-            |state, batch| state.senders == 0 && batch.notify(&mut state.waiters),
+            |state, wakers| {
+                if state.senders == 0 {
+                    state.waiters.release_front(wakers, |_| true);
+                }
+            },
         );
     }
 }
@@ -200,7 +205,7 @@ impl<T: Clone> Future for RecvFut<'_, T> {
             Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
-                state.waiters.park(&mut this.key, cx.waker());
+                park(&mut state.waiters, &mut this.key, cx.waker());
                 return Poll::Pending;
             }
         };

@@ -2,45 +2,9 @@
 //! a lost wake-up shows as a deadlock.
 
 use super::*;
-use crate::loom::thread;
-use std::future::Future;
-use std::pin::{Pin, pin};
-use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
-use std::task::{Context, Poll, Wake, Waker};
-
-struct Flag(AtomicBool);
-impl Wake for Flag {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.store(true, SeqCst);
-    }
-}
-fn flag_waker() -> (std::sync::Arc<Flag>, Waker) {
-    let flag = std::sync::Arc::new(Flag(AtomicBool::new(false)));
-    (flag.clone(), Waker::from(flag))
-}
-
-struct Unpark(thread::Thread);
-impl Wake for Unpark {
-    fn wake(self: std::sync::Arc<Self>) {
-        self.0.unpark();
-    }
-}
-
-/// Drives `future` on the current model thread, parking (as loom sees it) while it is pending.
-fn block_on<F: Future>(future: F) -> F::Output {
-    let waker = Waker::from(std::sync::Arc::new(Unpark(thread::current())));
-    let mut future = pin!(future);
-    loop {
-        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
-            return output;
-        }
-        thread::park();
-    }
-}
-
-fn poll<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(fut).poll(&mut Context::from_waker(waker))
-}
+use crate::loom::{block_on, thread};
+use crate::test_util::{park, poll};
+use std::task::Poll;
 
 /// A sender fills a one-slot channel twice and drops its half while the receiver drains it: both values
 /// arrive, in order, then the close.
@@ -95,9 +59,8 @@ fn loom_chan_rendezvous_handoff() {
 fn loom_chan_rendezvous_cancelled_receiver() {
     loom::model(|| {
         let (tx, rx) = bounded(0);
-        let (_, waker) = flag_waker();
         let mut first = rx.recv();
-        assert!(poll(&mut first, &waker).is_pending());
+        park(&mut first);
         let t = thread::spawn(move || block_on(tx.send(5)).unwrap());
         drop(first);
         assert_eq!(block_on(rx.recv()), Ok(5));
@@ -111,18 +74,16 @@ fn loom_chan_rendezvous_cancelled_receiver() {
 fn loom_chan_select_cancellation() {
     loom::model(|| {
         let (tx, rx) = bounded(1);
-        let (_, waker_a) = flag_waker();
-        let (flag_b, waker_b) = flag_waker();
         let mut a = rx.recv();
         let mut b = rx.recv();
-        assert!(poll(&mut a, &waker_a).is_pending());
-        assert!(poll(&mut b, &waker_b).is_pending());
+        park(&mut a);
+        let (count_b, waker_b) = park(&mut b);
         // A clone: the last sender's drop would close the channel, which wakes every receiver anyway.
         let tx2 = tx.clone();
         let t = thread::spawn(move || tx2.try_send(9).unwrap());
         drop(a);
         t.join().unwrap();
-        assert!(flag_b.0.load(SeqCst), "the message is stranded: the second receiver was never woken");
+        assert!(count_b.woken() > 0, "the message is stranded: the second receiver was never woken");
         assert_eq!(poll(&mut b, &waker_b), Poll::Ready(Ok(9)));
         drop(tx);
     });
@@ -135,17 +96,15 @@ fn loom_chan_cancelled_sender_passes_room_on() {
     loom::model(|| {
         let (tx, rx) = bounded(1);
         tx.try_send(0).unwrap();
-        let (_, waker_a) = flag_waker();
-        let (flag_b, waker_b) = flag_waker();
         let mut a = tx.send(1);
         let mut b = tx.send(2);
-        assert!(poll(&mut a, &waker_a).is_pending());
-        assert!(poll(&mut b, &waker_b).is_pending());
+        park(&mut a);
+        let (count_b, waker_b) = park(&mut b);
         let rx2 = rx.clone();
         let t = thread::spawn(move || rx2.try_recv().unwrap());
         drop(a);
         assert_eq!(t.join().unwrap(), 0);
-        assert!(flag_b.0.load(SeqCst), "the free slot is stranded: the second sender was never woken");
+        assert!(count_b.woken() > 0, "the free slot is stranded: the second sender was never woken");
         assert_eq!(poll(&mut b, &waker_b), Poll::Ready(Ok(())));
         assert_eq!(rx.try_recv(), Ok(2));
     });

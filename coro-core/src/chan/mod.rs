@@ -48,15 +48,16 @@
 //! # Design
 //!
 //! One allocation per channel (an `Arc`) holds the handle counts and, under one mutex, the buffer (a
-//! `VecDeque`, the second allocation) and two lists of parked operations, one per side (`waiters.rs`). A
-//! parked operation is registered by its waker only; values move only inside an operation's own `poll`,
-//! under the lock. That is what makes cancellation free: there is nothing to undo.
+//! `VecDeque`, the second allocation) and two lists of parked operations, one per side (the crate's
+//! `WaitList`, which `sync` uses too, with nothing in a waiter's slot). A parked operation is registered by
+//! its waker only; values move only inside an operation's own `poll`, under the lock. That is what makes
+//! cancellation free: there is nothing to undo.
 //!
 //! A transition that makes an operation possible notifies one parked operation of the other side: a send
 //! notifies the first parked receiver; a receive that frees a slot notifies the first parked sender; on a
 //! rendezvous channel a receiver that starts waiting is the room, and notifies the first parked sender.
-//! A notified operation leaves the list; when it runs it completes, or, if another operation took what it
-//! was notified of, parks again at the head. The rule that keeps values from being stranded: as long as
+//! A notified operation leaves the list (the list *releases* it); when it runs it completes, or, if another
+//! operation took what it was notified of, parks again at the head, the place it had. The rule that keeps values from being stranded: as long as
 //! operations are parked, every buffered value (every free slot) has a notified operation on its way to
 //! it. So a notified operation that is dropped before it runs passes its notification on to the next parked
 //! one when its value (slot) is still there; closing notifies everyone. The loom models check this
@@ -70,7 +71,6 @@
 mod error;
 mod ops;
 mod state;
-mod waiters;
 
 pub mod broadcast;
 

@@ -3,8 +3,8 @@
 //! [`chan`](super).
 
 use super::error::{RecvError, SendError, TryRecvError, TrySendError};
-use super::waiters::{Waiters, notify_all};
 use crate::loom::{AtomicUsize, Mutex, Ordering::*, lock};
+use crate::wait_list::{WaitList, wake_batched};
 use std::collections::VecDeque;
 use std::task::{Poll, Waker};
 
@@ -31,6 +31,29 @@ struct State<T> {
     sends: Waiters,
 }
 
+/// The operations parked on one side of a channel, in the order they parked. Values move only inside an
+/// operation's own poll, so a waiter is handed nothing: being released is its notification.
+pub(super) type Waiters = WaitList<()>;
+
+/// Parks the operation whose waiter is `*key` (a new one, at the back, when `None`), to be woken by `waker`;
+/// a notified one goes back to the front. Returns whether it joined the list (`false`: it was parked
+/// already).
+pub(super) fn park(waiters: &mut Waiters, key: &mut Option<usize>, waker: &Waker) -> bool {
+    match *key {
+        Some(k) => waiters.wait_again(k, waker),
+        None => {
+            *key = Some(waiters.push_back((), waker));
+            true
+        }
+    }
+}
+
+/// Notifies the first parked operation: releases it and returns its waker, to be woken once the lock is
+/// released.
+fn notify_one(waiters: &mut Waiters) -> Option<Waker> {
+    waiters.pop_front().map(|(waker, ())| waker)
+}
+
 /// Wakes the operation a transition notified, once the lock is released.
 fn wake(waker: Option<Waker>) {
     if let Some(waker) = waker {
@@ -42,7 +65,7 @@ impl<T> State<T> {
     /// Whether a send may complete now. A rendezvous channel has room for one value per waiting receiver.
     fn has_room(&self) -> bool {
         match self.cap {
-            0 => self.recvs.waiting() > 0,
+            0 => !self.recvs.is_empty(),
             cap => self.queue.len() < cap,
         }
     }
@@ -56,14 +79,14 @@ impl<T> State<T> {
             return Err(TrySendError::Full(value));
         }
         self.queue.push_back(value);
-        Ok(self.recvs.notify_one())
+        Ok(notify_one(&mut self.recvs))
     }
 
     /// Dequeues the first value; returns it and the sender to wake (one more value fits now).
     fn pop(&mut self) -> Result<(T, Option<Waker>), TryRecvError> {
         match self.queue.pop_front() {
             // A rendezvous channel's room comes from waiting receivers, not from its buffer.
-            Some(value) => Ok((value, if self.cap == 0 { None } else { self.sends.notify_one() })),
+            Some(value) => Ok((value, if self.cap == 0 { None } else { notify_one(&mut self.sends) })),
             None if self.closed => Err(TryRecvError::Closed),
             None => Err(TryRecvError::Empty),
         }
@@ -101,7 +124,7 @@ impl<T> Chan<T> {
             Err(TrySendError::Closed(back)) => Err(SendError(back)),
             Err(TrySendError::Full(back)) => {
                 *value = Some(back);
-                state.sends.park(key, waker);
+                park(&mut state.sends, key, waker);
                 return Poll::Pending;
             }
         };
@@ -116,9 +139,9 @@ impl<T> Chan<T> {
     /// told of goes to the next waiting sender.
     pub(super) fn cancel_send(&self, key: usize) {
         let mut state = lock(&self.state);
-        let notified = state.sends.remove(key);
+        let ((), notified) = state.sends.remove(key);
         let next =
-            if notified && !state.closed && state.has_room() { state.sends.notify_one() } else { None };
+            if notified && !state.closed && state.has_room() { notify_one(&mut state.sends) } else { None };
         drop(state);
         wake(next);
     }
@@ -136,9 +159,9 @@ impl<T> Chan<T> {
             Ok(popped) => Ok(popped),
             Err(TryRecvError::Closed) => Err(RecvError),
             Err(TryRecvError::Empty) => {
-                let joined = state.recvs.park(key, waker);
+                let joined = park(&mut state.recvs, key, waker);
                 // A receiver that starts waiting on a rendezvous channel is room for one sender.
-                let sender = if joined && state.cap == 0 { state.sends.notify_one() } else { None };
+                let sender = if joined && state.cap == 0 { notify_one(&mut state.sends) } else { None };
                 drop(state);
                 wake(sender);
                 return Poll::Pending;
@@ -158,8 +181,8 @@ impl<T> Chan<T> {
     /// was told of goes to the next waiting receiver.
     pub(super) fn cancel_recv(&self, key: usize) {
         let mut state = lock(&self.state);
-        let notified = state.recvs.remove(key);
-        let next = if notified && !state.queue.is_empty() { state.recvs.notify_one() } else { None };
+        let ((), notified) = state.recvs.remove(key);
+        let next = if notified && !state.queue.is_empty() { notify_one(&mut state.recvs) } else { None };
         drop(state);
         wake(next);
     }
@@ -167,14 +190,17 @@ impl<T> Chan<T> {
     /// Closes the channel, waking every parked operation; returns whether it was open. With `drain` (the
     /// last receiver is gone) the values still buffered are dropped, outside the lock.
     fn shut(&self, drain: bool) -> bool {
-        let (was_open, drained) = notify_all(
+        let (was_open, drained) = wake_batched(
             &self.state,
-            |state| {
+            |state, _| {
                 let was_open = !state.closed;
                 state.closed = true;
                 (was_open, if drain { std::mem::take(&mut state.queue) } else { VecDeque::new() })
             },
-            |state, batch| batch.notify(&mut state.recvs) || batch.notify(&mut state.sends),
+            |state, wakers| {
+                state.recvs.release_front(wakers, |_| true);
+                state.sends.release_front(wakers, |_| true);
+            },
         );
         drop(drained);
         was_open

@@ -1,36 +1,8 @@
 use super::*;
 use crate::block_on;
-use std::future::Future;
-use std::pin::Pin;
+use crate::test_util::{Drops, counting_waker, park, poll};
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-use std::task::{Context, Poll, Wake, Waker};
-
-/// A waker that counts its wakes; `Arc::strong_count` tells whether the channel still holds it.
-struct Count(AtomicUsize);
-impl Wake for Count {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
-fn counting_waker() -> (Arc<Count>, Waker) {
-    let count = Arc::new(Count(AtomicUsize::new(0)));
-    (count.clone(), Waker::from(count))
-}
-fn woken(count: &Count) -> usize {
-    count.0.load(SeqCst)
-}
-
-fn poll<F: Future + Unpin>(fut: &mut F, waker: &Waker) -> Poll<F::Output> {
-    Pin::new(fut).poll(&mut Context::from_waker(waker))
-}
-
-/// A value that counts its drops.
-struct Drops(Arc<AtomicUsize>);
-impl Drop for Drops {
-    fn drop(&mut self) {
-        self.0.fetch_add(1, SeqCst);
-    }
-}
+use std::task::{Poll, Waker};
 
 #[test]
 fn try_send_try_recv_and_capacity() {
@@ -111,7 +83,7 @@ fn parked_operations_are_woken() {
     assert!(poll(&mut recv, &waker).is_pending());
     assert_eq!(Arc::strong_count(&count), 3); // `count`, `waker`, the entry
     tx.try_send(7).unwrap();
-    assert_eq!(woken(&count), 1);
+    assert_eq!(count.woken(), 1);
     assert_eq!(poll(&mut recv, &waker), Poll::Ready(Ok(7)));
     drop(recv);
     assert_eq!(Arc::strong_count(&count), 2);
@@ -121,7 +93,7 @@ fn parked_operations_are_woken() {
     let mut send = tx.send(2);
     assert!(poll(&mut send, &waker).is_pending());
     assert_eq!(rx.try_recv(), Ok(1));
-    assert_eq!(woken(&count), 2);
+    assert_eq!(count.woken(), 2);
     assert_eq!(poll(&mut send, &waker), Poll::Ready(Ok(())));
     assert_eq!(rx.try_recv(), Ok(2));
 }
@@ -138,14 +110,14 @@ fn close_wakes_every_parked_operation() {
     let mut recvs = [rx.recv(), rx2.recv()];
     // The first receiver to park is room for a sender: that one was notified and completes.
     assert!(poll(&mut recvs[0], &waker).is_pending());
-    assert_eq!(woken(&count), 1);
+    assert_eq!(count.woken(), 1);
     assert_eq!(poll(&mut sends[0], &waker), Poll::Ready(Ok(())));
     assert_eq!(poll(&mut recvs[0], &waker), Poll::Ready(Ok(0)));
     assert!(poll(&mut recvs[1], &waker).is_pending());
-    let before = woken(&count);
+    let before = count.woken();
     assert!(tx.close());
     // 39 senders (one was notified already, by the second receiver parking) and the receiver.
-    assert_eq!(woken(&count) - before, 39);
+    assert_eq!(count.woken() - before, 39);
     for send in &mut sends[1..] {
         assert!(matches!(poll(send, &waker), Poll::Ready(Err(SendError(_)))));
     }
@@ -156,23 +128,21 @@ fn close_wakes_every_parked_operation() {
 #[test]
 fn notified_recv_dropped_passes_the_wake_on() {
     let (tx, rx) = bounded(1);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
     let mut b = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, first_waker) = park(&mut a);
+    let (second, second_waker) = park(&mut b);
     tx.try_send(5).unwrap();
-    assert_eq!((woken(&first), woken(&second)), (1, 0));
+    assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a);
-    assert_eq!(woken(&second), 1);
+    assert_eq!(second.woken(), 1);
     assert_eq!(poll(&mut b, &second_waker), Poll::Ready(Ok(5)));
 
     // A parked receive that was not notified is dropped without waking anyone.
     let mut c = rx.recv();
     assert!(poll(&mut c, &first_waker).is_pending());
     drop(c);
-    assert_eq!((woken(&first), woken(&second)), (1, 1));
+    assert_eq!((first.woken(), second.woken()), (1, 1));
     assert_eq!(rx.len(), 0);
 }
 
@@ -181,17 +151,15 @@ fn notified_send_dropped_passes_the_wake_on() {
     let drops = Arc::new(AtomicUsize::new(0));
     let (tx, rx) = bounded(1);
     tx.try_send(Drops(drops.clone())).unwrap_or_else(|_| panic!("room"));
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = tx.send(Drops(drops.clone()));
     let mut b = tx.send(Drops(drops.clone()));
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, _) = park(&mut a);
+    let (second, second_waker) = park(&mut b);
     drop(rx.try_recv().unwrap_or_else(|_| panic!("full")));
-    assert_eq!((woken(&first), woken(&second)), (1, 0));
+    assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a); // its value is dropped with it, never delivered
     assert_eq!(drops.load(SeqCst), 2);
-    assert_eq!(woken(&second), 1);
+    assert_eq!(second.woken(), 1);
     assert!(matches!(poll(&mut b, &second_waker), Poll::Ready(Ok(()))));
     assert_eq!(rx.len(), 1);
 }
@@ -199,19 +167,17 @@ fn notified_send_dropped_passes_the_wake_on() {
 #[test]
 fn a_notified_receive_that_finds_nothing_parks_again_first() {
     let (tx, rx) = bounded(4);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
     let mut b = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (first, first_waker) = park(&mut a);
+    let (second, _) = park(&mut b);
     tx.try_send(1).unwrap();
     // Another receiver takes the value before `a` runs.
     assert_eq!(rx.try_recv(), Ok(1));
     assert!(poll(&mut a, &first_waker).is_pending());
     // `a` is first in line again.
     tx.try_send(2).unwrap();
-    assert_eq!((woken(&first), woken(&second)), (2, 0));
+    assert_eq!((first.woken(), second.woken()), (2, 0));
     assert_eq!(poll(&mut a, &first_waker), Poll::Ready(Ok(2)));
 }
 
@@ -227,9 +193,9 @@ fn rendezvous_needs_a_waiting_receiver() {
     // A receiver that parks is room for one sender, which is woken and hands its value over.
     let mut recv = rx.recv();
     assert!(poll(&mut recv, &waker).is_pending());
-    assert_eq!(woken(&count), 1);
+    assert_eq!(count.woken(), 1);
     assert_eq!(poll(&mut send, &waker), Poll::Ready(Ok(())));
-    assert_eq!(woken(&count), 2);
+    assert_eq!(count.woken(), 2);
     assert_eq!(poll(&mut recv, &waker), Poll::Ready(Ok(2)));
     // With a receiver parked, `try_send` succeeds (once).
     let mut recv = rx.recv();
@@ -250,7 +216,7 @@ fn rendezvous_value_survives_its_receiver() {
     tx.try_send(1).unwrap();
     tx.try_send(2).unwrap();
     assert_eq!(tx.try_send(3), Err(TrySendError::Full(3)), "one value per waiting receiver");
-    assert_eq!(woken(&count), 2);
+    assert_eq!(count.woken(), 2);
     // Both receivers are dropped before they run: the values stay, in order, for the next receivers.
     drop((a, b));
     assert_eq!(rx.len(), 2);
@@ -261,16 +227,14 @@ fn rendezvous_value_survives_its_receiver() {
 #[test]
 fn rendezvous_cancelled_receiver_passes_the_value_on() {
     let (tx, rx) = bounded(0);
-    let (first, first_waker) = counting_waker();
-    let (second, second_waker) = counting_waker();
     let mut a = rx.recv();
-    assert!(poll(&mut a, &first_waker).is_pending());
+    let (first, _) = park(&mut a);
     let mut b = rx.recv();
-    assert!(poll(&mut b, &second_waker).is_pending());
+    let (second, second_waker) = park(&mut b);
     tx.try_send(9).unwrap();
-    assert_eq!((woken(&first), woken(&second)), (1, 0));
+    assert_eq!((first.woken(), second.woken()), (1, 0));
     drop(a);
-    assert_eq!(woken(&second), 1);
+    assert_eq!(second.woken(), 1);
     assert_eq!(poll(&mut b, &second_waker), Poll::Ready(Ok(9)));
 }
 
@@ -465,7 +429,7 @@ mod broadcast_tests {
         let mut recv = rx.recv();
         assert!(poll(&mut recv, &waker).is_pending());
         drop(tx2);
-        assert_eq!(woken(&count), 1);
+        assert_eq!(count.woken(), 1);
         assert_eq!(poll(&mut recv, &waker), Poll::Ready(Err(RecvError::Closed)));
     }
 
@@ -489,7 +453,7 @@ mod broadcast_tests {
             assert!(poll(recv, &waker).is_pending());
         }
         assert_eq!(tx.send(1), Ok(70));
-        assert_eq!(woken(&count), 70);
+        assert_eq!(count.woken(), 70);
         for recv in &mut recvs {
             assert_eq!(poll(recv, &waker), Poll::Ready(Ok(1)));
         }

@@ -10,10 +10,10 @@
 //! A `wait()` that is cancelled before its generation completed takes its arrival back, so the barrier keeps
 //! waiting for a full set of live tasks; after its generation completed, cancelling changes nothing.
 
-use super::wait_list::{WaitList, WakeList, wake_batched};
 use crate::Suspend;
 use crate::loom::{Mutex, lock};
 use crate::runtime::coop;
+use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

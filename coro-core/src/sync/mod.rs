@@ -13,6 +13,21 @@
 //!
 //! Every waiting operation is cancel-safe in the sense that matters: dropping it leaves the queue, and what
 //! it had been handed (permits, the lock, a notification) goes to the next waiter instead of being lost.
+//!
+//! # Design
+//!
+//! Every primitive but `oneshot` (a lock-free state machine of its own, see its module docs) keeps its state
+//! and a queue of waiting operations (the crate's `WaitList`, which the channels use too) under one mutex.
+//! The operations are rare enough to contend (a waiter only queues when the primitive is taken) that a
+//! lock-free queue would buy little, and the mutex makes every transition one critical section that a loom
+//! model checks easily. No `unsafe`.
+//!
+//! A waiter's slot holds what its primitive hands it: the permits it still needs ([`Semaphore`], and so the
+//! locks), how it was notified ([`Notify`]), the generation or epoch it waits for ([`Barrier`],
+//! [`WaitGroup`]). Releasing a waiter unlinks it and updates that value; the waiter's future, not the
+//! releaser, frees the slot, so a future dropped after its release finds out what it was given and passes
+//! it on. Wakers run after the lock is released, in batches when a transition releases many
+//! (`add_permits`, `notify_waiters`, a barrier's last arrival), and waking many allocates nothing.
 
 mod barrier;
 mod mutex;
@@ -22,7 +37,6 @@ pub mod oneshot;
 mod rwlock;
 mod semaphore;
 mod wait_group;
-mod wait_list;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};

@@ -13,10 +13,10 @@
 //! poll, the counter has moved; registered waiters carry the count they read, and `notify_waiters` releases,
 //! batch by batch, every waiter with an older count, which waiters registering in between do not have.
 
-use super::wait_list::{WaitList, WakeList, wake_batched};
 use crate::Suspend;
 use crate::loom::{AtomicUsize, Mutex, Ordering::SeqCst, lock};
 use crate::runtime::coop;
+use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -64,8 +64,11 @@ enum Notification {
 
 impl State {
     fn notify_one(&mut self, wakers: &mut WakeList) {
-        match self.waiters.pop_front(wakers) {
-            Some(waiter) => waiter.by = Some(Notification::One),
+        match self.waiters.pop_front() {
+            Some((waker, waiter)) => {
+                waiter.by = Some(Notification::One);
+                wakers.push(waker);
+            }
             None => self.permit = true,
         }
     }

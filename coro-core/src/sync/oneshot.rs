@@ -438,33 +438,9 @@ impl<T> fmt::Debug for Recv<T> {
 mod tests {
     use super::*;
     use crate::block_on;
+    use crate::test_util::{Drops, counting_waker, poll};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-    use std::task::Wake;
-
-    /// A waker that counts its wakes; `Arc::strong_count` tells whether the channel still holds it.
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-    fn counting_waker() -> (Arc<Count>, Waker) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        (count.clone(), Waker::from(count))
-    }
-
-    /// A value that counts its drops.
-    struct Drops(Arc<AtomicUsize>);
-    impl Drop for Drops {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-
-    fn poll<T>(recv: &mut Recv<T>, waker: &Waker) -> Poll<Result<T, RecvError>> {
-        Pin::new(recv).poll(&mut Context::from_waker(waker))
-    }
 
     #[test]
     fn send_then_recv() {
@@ -569,7 +545,7 @@ mod tests {
         assert!(poll(&mut recv, &waker).is_pending());
         assert_eq!(Arc::strong_count(&count), 3); // `count`, `waker`, the slot
         tx.send(9u32).unwrap();
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.woken(), 1);
         assert_eq!(poll(&mut recv, &waker), Poll::Ready(Ok(9)));
         // Both halves released: the channel is freed, and the waker in its slot with it.
         assert_eq!(Arc::strong_count(&count), 2);
@@ -588,7 +564,7 @@ mod tests {
         assert!(poll(&mut recv, &new_waker).is_pending());
         assert_eq!(Arc::strong_count(&old), 2);
         tx.send(()).unwrap();
-        assert_eq!((old.0.load(SeqCst), new.0.load(SeqCst)), (0, 1));
+        assert_eq!((old.woken(), new.woken()), (0, 1));
         drop(recv);
         assert_eq!(Arc::strong_count(&new), 2);
     }
@@ -601,7 +577,7 @@ mod tests {
         let (count, waker) = counting_waker();
         assert!(poll(&mut recv, &waker).is_pending());
         drop(tx);
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.woken(), 1);
         assert_eq!(poll(&mut recv, &waker), Poll::Ready(Err(RecvError)));
         assert_eq!(Arc::strong_count(&count), 2);
     }
@@ -616,7 +592,7 @@ mod tests {
         drop(recv);
         assert!(tx.is_closed());
         assert_eq!(tx.send(4), Err(4));
-        assert_eq!(count.0.load(SeqCst), 0);
+        assert_eq!(count.woken(), 0);
         assert_eq!(Arc::strong_count(&count), 2);
     }
 
@@ -642,24 +618,8 @@ mod tests {
 mod loom_tests {
     use super::*;
     use crate::loom::thread;
+    use crate::test_util::{counting_waker, poll};
     use std::sync::Arc;
-    use std::sync::atomic::AtomicBool;
-    use std::task::Wake;
-
-    struct Flag(AtomicBool);
-    impl Wake for Flag {
-        fn wake(self: Arc<Self>) {
-            self.0.store(true, SeqCst);
-        }
-    }
-    fn flag_waker() -> (Arc<Flag>, Waker) {
-        let flag = Arc::new(Flag(AtomicBool::new(false)));
-        (flag.clone(), Waker::from(flag))
-    }
-
-    fn poll<T>(recv: &mut Recv<T>, waker: &Waker) -> Poll<Result<T, RecvError>> {
-        Pin::new(recv).poll(&mut Context::from_waker(waker))
-    }
 
     /// A receiver polling while the sender sends: it gets the value at once or is woken. Afterwards the
     /// channel is freed (the waker it held is dropped).
@@ -669,18 +629,18 @@ mod loom_tests {
             let (tx, rx) = channel::<usize>();
             let mut recv = rx.recv();
             let t = thread::spawn(move || tx.send(7).unwrap());
-            let (flag, waker) = flag_waker();
+            let (count, waker) = counting_waker();
             let first = poll(&mut recv, &waker);
             t.join().unwrap();
             match first {
                 Poll::Ready(v) => assert_eq!(v, Ok(7)),
                 Poll::Pending => {
-                    assert!(flag.0.load(SeqCst), "lost wake-up");
+                    assert!(count.woken() > 0, "lost wake-up");
                     assert_eq!(poll(&mut recv, &waker), Poll::Ready(Ok(7)));
                 }
             }
             drop(waker);
-            assert_eq!(Arc::strong_count(&flag), 1, "channel not freed");
+            assert_eq!(Arc::strong_count(&count), 1, "channel not freed");
         });
     }
 
@@ -691,16 +651,16 @@ mod loom_tests {
         loom::model(|| {
             let (tx, rx) = channel::<usize>();
             let mut recv = rx.recv();
-            let (old, old_waker) = flag_waker();
+            let (old, old_waker) = counting_waker();
             assert!(poll(&mut recv, &old_waker).is_pending());
             let t = thread::spawn(move || tx.send(7).unwrap());
-            let (new, new_waker) = flag_waker();
+            let (new, new_waker) = counting_waker();
             let second = poll(&mut recv, &new_waker);
             t.join().unwrap();
             match second {
                 Poll::Ready(v) => assert_eq!(v, Ok(7)),
                 Poll::Pending => {
-                    assert!(new.0.load(SeqCst), "lost wake-up");
+                    assert!(new.woken() > 0, "lost wake-up");
                     assert_eq!(poll(&mut recv, &new_waker), Poll::Ready(Ok(7)));
                 }
             }
@@ -732,16 +692,16 @@ mod loom_tests {
             let value = Arc::new(());
             let v2 = value.clone();
             let mut recv = rx.recv();
-            let (flag, waker) = flag_waker();
+            let (count, waker) = counting_waker();
             assert!(poll(&mut recv, &waker).is_pending());
             drop(waker);
             let t = thread::spawn(move || tx.send(v2).is_ok());
             drop(recv);
             let sent = t.join().unwrap();
             assert_eq!(Arc::strong_count(&value), 1, "value leaked");
-            assert_eq!(Arc::strong_count(&flag), 1, "channel not freed");
+            assert_eq!(Arc::strong_count(&count), 1, "channel not freed");
             if !sent {
-                assert!(!flag.0.load(SeqCst), "woke a receiver that was gone");
+                assert_eq!(count.woken(), 0, "woke a receiver that was gone");
             }
         });
     }
@@ -754,18 +714,18 @@ mod loom_tests {
             let (tx, rx) = channel::<usize>();
             let mut recv = rx.recv();
             let t = thread::spawn(move || drop(tx));
-            let (flag, waker) = flag_waker();
+            let (count, waker) = counting_waker();
             let first = poll(&mut recv, &waker);
             t.join().unwrap();
             match first {
                 Poll::Ready(v) => assert_eq!(v, Err(RecvError)),
                 Poll::Pending => {
-                    assert!(flag.0.load(SeqCst), "lost wake-up");
+                    assert!(count.woken() > 0, "lost wake-up");
                     assert_eq!(poll(&mut recv, &waker), Poll::Ready(Err(RecvError)));
                 }
             }
             drop(waker);
-            assert_eq!(Arc::strong_count(&flag), 1, "channel not freed");
+            assert_eq!(Arc::strong_count(&count), 1, "channel not freed");
         });
     }
 }

@@ -15,10 +15,10 @@
 //! Waking happens outside the lock, in batches ([`wake_batched`]), so `add_permits(1000)` with a thousand
 //! waiters never holds the lock while wakers run.
 
-use super::wait_list::{WaitList, WakeList, wake_batched};
 use crate::Suspend;
 use crate::loom::{Mutex, lock};
 use crate::runtime::coop;
+use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
@@ -325,20 +325,7 @@ impl fmt::Debug for SemaphorePermit<'_> {
 mod tests {
     use super::*;
     use crate::block_on;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
-    use std::task::Wake;
-
-    struct Count(AtomicUsize);
-    impl Wake for Count {
-        fn wake(self: Arc<Self>) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-    fn counting_waker() -> (Arc<Count>, Waker) {
-        let count = Arc::new(Count(AtomicUsize::new(0)));
-        (count.clone(), Waker::from(count))
-    }
+    use crate::test_util::counting_waker;
 
     fn poll(acquire: &mut Acquire<'_>, waker: &Waker) -> bool {
         match Pin::new(acquire).poll(&mut Context::from_waker(waker)) {
@@ -361,10 +348,10 @@ mod tests {
         assert_eq!(sem.available_permits(), 0);
         assert!(!poll(&mut small, &waker));
         sem.add_permits(1);
-        assert_eq!(count.0.load(SeqCst), 0);
+        assert_eq!(count.woken(), 0);
         assert_eq!(sem.try_acquire().unwrap_err(), TryAcquireError::NoPermits);
         sem.add_permits(1); // `big` has its 3; `small` gets nothing yet
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.woken(), 1);
         assert!(!poll(&mut small, &waker));
         assert!(poll(&mut big, &waker));
         sem.add_permits(1);
@@ -381,7 +368,7 @@ mod tests {
         assert!(!poll(&mut second, &waker));
         sem.add_permits(1); // assigned to `first`, which still needs one
         drop(first);
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.woken(), 1);
         assert!(poll(&mut second, &waker));
 
         // Served but dropped before it looked: the permits come back whole.
@@ -400,7 +387,7 @@ mod tests {
         let (count, waker) = counting_waker();
         assert!(!poll(&mut waiting, &waker));
         sem.close();
-        assert_eq!(count.0.load(SeqCst), 1);
+        assert_eq!(count.woken(), 1);
         let res = Pin::new(&mut waiting).poll(&mut Context::from_waker(&waker));
         assert!(matches!(res, Poll::Ready(Err(AcquireError))));
         assert_eq!(block_on(sem.acquire()).unwrap_err(), AcquireError);
@@ -427,7 +414,7 @@ mod tests {
             assert!(!poll(w, &waker));
         }
         sem.add_permits(100);
-        assert_eq!(count.0.load(SeqCst), 100);
+        assert_eq!(count.woken(), 100);
         assert!(waiters.iter_mut().all(|w| poll(w, &waker)));
     }
 

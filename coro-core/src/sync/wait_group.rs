@@ -7,10 +7,10 @@
 //! released, batch by batch. So a waiter that saw the counter at zero once completes even if `add` raised it
 //! again before the waiter ran, and waiters that arrive after such an `add` wait for the next zero.
 
-use super::wait_list::{WaitList, WakeList, wake_batched};
 use crate::Suspend;
 use crate::loom::{Mutex, lock};
 use crate::runtime::coop;
+use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;

@@ -1,8 +1,15 @@
-//! Test doubles for coro's own tests.
+//! Test doubles and shared scaffolding for coro's own tests.
 //!
 //! [`TcpStream`] is an in-memory stream whose every operation returns `Pending` once (waking itself) before it
 //! completes, so a test can count real suspensions with [`suspensions`]: the count proves which calls the
 //! `#[coro::coroutine]` transform awaited. [`prelude`] holds what the compile-case corpus (`tests/ui`) uses.
+//!
+//! What the integration tests share: [`HANG`], the bound on waits that only a bug reaches, [`join_all`], and
+//! [`on_1_and_2_workers!`], which runs each scenario on one worker and on two.
+
+mod harness;
+
+pub use harness::{HANG, join_all};
 
 use std::cell::Cell;
 use std::future::Future;

@@ -3,11 +3,12 @@
 use super::list::OwnedList;
 use super::*;
 use crate::loom::{Mutex, lock, thread};
+use crate::test_util::{Drops, counting_waker, poll};
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Poll, Waker};
 
 struct Recorder {
     queue: Mutex<VecDeque<Notified>>,
@@ -62,13 +63,6 @@ impl std::ops::Deref for TestSched {
     }
 }
 
-struct Flag(AtomicBool);
-impl Wake for Flag {
-    fn wake(self: Arc<Self>) {
-        self.0.store(true, SeqCst);
-    }
-}
-
 /// A task pending until `go` is set, storing its waker in `slot`; counts its polls.
 fn waiting_task(
     go: Arc<AtomicBool>,
@@ -115,16 +109,15 @@ fn loom_task_join_vs_complete() {
         let sched = TestSched::new();
         let (notified, join) = sched.spawn(async { 7 });
         let t = thread::spawn(move || notified.run());
-        let flag = Arc::new(Flag(AtomicBool::new(false)));
-        let waker = Waker::from(flag.clone());
+        let (count, waker) = counting_waker();
         let mut join = join.join();
-        let first = std::pin::Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
+        let first = poll(&mut join, &waker);
         t.join().unwrap();
         match first {
             Poll::Ready(out) => assert_eq!(out.unwrap(), 7),
             Poll::Pending => {
-                assert!(flag.0.load(SeqCst), "joiner not woken");
-                let again = std::pin::Pin::new(&mut join).poll(&mut Context::from_waker(&waker));
+                assert!(count.woken() > 0, "joiner not woken");
+                let again = poll(&mut join, &waker);
                 assert!(matches!(again, Poll::Ready(Ok(7))));
             }
         }
@@ -139,13 +132,7 @@ fn loom_task_abort_vs_poll() {
     loom::model(|| {
         let sched = TestSched::new();
         let drops = Arc::new(AtomicUsize::new(0));
-        struct D(Arc<AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, SeqCst);
-            }
-        }
-        let d = D(drops.clone());
+        let d = Drops(drops.clone());
         let mut first = true;
         let (notified, join) = sched.spawn(poll_fn(move |cx| {
             let _keep = &d;
@@ -305,13 +292,7 @@ fn loom_first_wait_vs_shutdown() {
     loom::model(|| {
         let sched = TestSched::new();
         let drops = Arc::new(AtomicUsize::new(0));
-        struct D(Arc<AtomicUsize>);
-        impl Drop for D {
-            fn drop(&mut self) {
-                self.0.fetch_add(1, SeqCst);
-            }
-        }
-        let d = D(drops.clone());
+        let d = Drops(drops.clone());
         let (notified, join) = sched.spawn(async move {
             let _d = d;
             std::future::pending::<()>().await;

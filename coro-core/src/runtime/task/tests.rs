@@ -2,6 +2,7 @@
 
 use super::list::OwnedList;
 use super::*;
+use crate::test_util::{Drops, counting_waker};
 use std::collections::VecDeque;
 use std::future::poll_fn;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
@@ -71,13 +72,6 @@ impl TestSched {
 
 fn poll_join<T>(join: &mut Join<T>, waker: &Waker) -> Poll<Result<T, JoinError>> {
     std::pin::Pin::new(join).poll(&mut Context::from_waker(waker))
-}
-
-struct CountWake(AtomicUsize);
-impl std::task::Wake for CountWake {
-    fn wake(self: Arc<Self>) {
-        self.0.fetch_add(1, SeqCst);
-    }
 }
 
 /// The sizes the idle-memory target ("≤ 128 B per parked task including its oneshot") depends on: a task
@@ -164,8 +158,7 @@ fn wake_of_idle_task_submits_and_join_waker_fires() {
     notified.run();
     assert_eq!(sched.queued(), 0);
     let mut join = join.join();
-    let counter = Arc::new(CountWake(AtomicUsize::new(0)));
-    let waker = Waker::from(counter.clone());
+    let (counter, waker) = counting_waker();
     assert!(poll_join(&mut join, &waker).is_pending());
     // Polling again with the same waker does not re-register.
     assert!(poll_join(&mut join, &waker).is_pending());
@@ -176,7 +169,7 @@ fn wake_of_idle_task_submits_and_join_waker_fires() {
     let (notified, yielded) = sched.pop().unwrap();
     assert!(!yielded);
     notified.run();
-    assert_eq!(counter.0.load(SeqCst), 1, "joiner woken once");
+    assert_eq!(counter.woken(), 1, "joiner woken once");
     assert!(matches!(poll_join(&mut join, &waker), Poll::Ready(Ok("done"))));
     drop(join);
     // A waker outliving the task: waking a complete task does nothing, dropping it frees the task.
@@ -309,13 +302,7 @@ fn tasks_join_the_list_when_they_first_wait() {
 fn unbound_tasks_are_cancelled_by_their_notified_or_their_poller() {
     let sched = TestSched::default();
     let drops = Arc::new(AtomicUsize::new(0));
-    struct D(Arc<AtomicUsize>);
-    impl Drop for D {
-        fn drop(&mut self) {
-            self.0.fetch_add(1, SeqCst);
-        }
-    }
-    let d = D(drops.clone());
+    let d = Drops(drops.clone());
     let (notified, join) = sched.spawn(async move {
         let _d = d;
     });
@@ -324,7 +311,7 @@ fn unbound_tasks_are_cancelled_by_their_notified_or_their_poller() {
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
 
     sched.0.list.0.close_and_shutdown_all();
-    let d = D(drops.clone());
+    let d = Drops(drops.clone());
     let (notified, join) = sched.spawn(async move {
         let _d = d;
         std::future::pending::<()>().await;
