@@ -47,6 +47,7 @@ import sys
 import time
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
+from echo import pick_cpus, raise_nofile
 from serverbench import (
     BENCH,
     BENCH_TARGET,
@@ -64,7 +65,6 @@ from serverbench import (
     markdown_table,
     measure,
     num,
-    pick_cpus,
     ratio,
     run_all,
     taskset,
@@ -234,7 +234,7 @@ def make_raw(servers: list[str], depths: list[int], results: dict) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    add_common_args(ap, REFERENCE)
+    add_common_args(ap)
     ap.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated (default: {','.join(SERVERS)})")
     ap.add_argument("--depths", default="1,16", help="pipelining depths, comma-separated (default: 1,16)")
     ap.add_argument("--conns", type=int, default=256, help="wrk's connections (256)")
@@ -256,6 +256,7 @@ def main() -> None:
 
     started = time.perf_counter()
     commit = git_commit()
+    raise_nofile(args.conns)
     pin = pick_cpus(args)
     failed = build(servers, args) if args.build else {}
     for s in servers:

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from svg import Panel
 
-from echo import busy_seconds, first_error, pick_cpus, taskset, wait_quiet  # noqa: F401 (pick_cpus: re-export)
+from echo import busy_seconds, first_error, taskset, wait_quiet
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -232,7 +232,7 @@ def derive(row: dict, m: Measured, requests: int) -> dict:
 # --- the driver's loop, options and output -------------------------------------------------------------
 
 
-def add_common_args(ap, reference: str) -> None:
+def add_common_args(ap) -> None:
     """The options both drivers take (the echo benchmark's, where it has them)."""
     ap.add_argument("--write", action="store_true", help="update the section of BENCHMARKS.md, and the plot")
     ap.add_argument("--file", type=Path, default=REPO / "BENCHMARKS.md", help="the file --write updates")
@@ -251,7 +251,6 @@ def add_common_args(ap, reference: str) -> None:
     ap.add_argument("--client-cpu", type=int, help="CPU for the load generator (default: the second one)")
     ap.add_argument("--no-build", dest="build", action="store_false", help="use the binaries already built")
     ap.add_argument("--coro-bin", type=Path, help="run this binary as coro's server instead of building the example")
-    ap.set_defaults(reference=reference)
 
 
 def check_common_args(ap, args) -> None:
