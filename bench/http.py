@@ -311,14 +311,17 @@ Each server answers every request with `Hello, World!` as `text/plain` (status l
 (`CORO_WORKERS=1`), `may_minihttp` is may_minihttp's TechEmpower entry with `may::config().set_workers(1)`
 (`bench/src/bin/http_may_minihttp.rs`), `hyper` is hyper 1.x's `http1` server (keep-alive,
 `pipeline_flush(true)`) on a tokio current-thread runtime (`bench/src/bin/http_hyper.rs`). The load
-generator is `wrk -t1 -c{args.conns}`; with pipelining, `bench/wrk.lua` makes it write 16 requests at a time
-and wait for their 16 responses. Each run starts a fresh server, loads it for {args.warmup} s, then measures
+generator is `wrk -t1 -c{args.conns}`; with pipelining (depth N > 1), `bench/wrk.lua` makes it write N
+requests at a time and wait for their N responses. Each run starts a fresh server, loads it for {args.warmup} s, then measures
 {args.duration} s: the requests wrk completed, and the server's CPU time (utime + stime of `/proc/PID/stat`,
 every thread) and wrk's over that run. wrk saturates its core before the servers do, so requests/s measures
 the pair: **the server's CPU time per request** is the figure that compares servers (lower is better; a
 ratio below 1x is ahead of {REFERENCE}). "server / client CPU" divides the server's CPU time by wrk's, which
 does the same work per request whatever the server: it moves less than CPU/request when the host slows both
-down. Latency is wrk's, per batch of 16 when pipelining. Every figure is the median of {args.reps} runs,
+down. Latency is informative: wrk's distribution (its percentiles, computed by `bench/wrk.lua` over the
+whole histogram), which includes the samples wrk's coordinated-omission correction adds; with pipelining it
+times a batch, and its correction takes the interval between responses for the interval between batches, so
+it weighs the slow batches many times over. Every figure is the median of {args.reps} run{"s" if args.reps > 1 else ""},
 servers interleaved; a run during which other processes took over {args.max_others * 100:g}% of a core is run
 again, up to {args.retries} times.
 
@@ -328,7 +331,7 @@ again, up to {args.retries} times.
 - Date: {date}; commit {commit} (at the start of the run); {pin}
 - Load average (1 min): {loads[0][0]:.1f} before, {loads[1][0]:.1f} after
 
-![HTTP plaintext: server CPU time per request]({plot.relative_to(REPO)})
+![HTTP plaintext: server CPU time per request]({os.path.relpath(plot, args.file.resolve().parent)})
 
 {tables_text}{targets_text}{notes_text}
 

@@ -337,7 +337,7 @@ time (utime + stime of `/proc/PID/stat`, every thread) and redis-benchmark's ove
 compares servers is **the server's CPU time per request** (lower is better; a ratio below 1x is ahead of
 redis-server); "server / client CPU" divides it by redis-benchmark's, which does the same work per request
 whatever the server. req/s and latency are redis-benchmark's (informative). Every figure is the median of
-{args.reps} runs, servers interleaved; a run during which other processes took over
+{args.reps} run{"s" if args.reps > 1 else ""}, servers interleaved; a run during which other processes took over
 {args.max_others * 100:g}% of a core is run again, up to {args.retries} times.
 
 - Command: `{command}`
@@ -346,7 +346,7 @@ whatever the server. req/s and latency are redis-benchmark's (informative). Ever
 - Date: {date}; commit {commit} (at the start of the run); {pin}
 - Load average (1 min): {loads[0][0]:.1f} before, {loads[1][0]:.1f} after
 
-![Redis GET/SET: server CPU time per request]({plot.relative_to(REPO)})
+![Redis GET/SET: server CPU time per request]({os.path.relpath(plot, args.file.resolve().parent)})
 
 {tables_text}{targets_text}{notes_text}
 
