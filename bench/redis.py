@@ -42,6 +42,7 @@ import datetime
 import os
 import platform
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -156,6 +157,27 @@ def calibrate(servers: list[str], depths: list[int], args) -> dict[tuple[str, in
     return counts
 
 
+# redis-benchmark's key (without -r); its SET stores a 3-byte value there (-d 3; random bytes in redis 7).
+CHECK_GET = b"*2\r\n$3\r\nGET\r\n$16\r\nkey:__rand_int__\r\n"
+CHECK_PREFIX, CHECK_LEN = b"$3\r\n", len(b"$3\r\nxxx\r\n")
+
+
+def check_get(port: int) -> str | None:
+    """Whether the server answers GET with the 3-byte value redis-benchmark's SET stored (redis-benchmark
+    itself counts error replies as requests); returns what is wrong, or None."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(CHECK_GET)
+            reply = b""
+            while len(reply) < CHECK_LEN and (chunk := s.recv(64)):
+                reply += chunk
+    except OSError as e:
+        return f"GET after SET: {e}"
+    if reply.startswith(CHECK_PREFIX) and len(reply) == CHECK_LEN and reply.endswith(b"\r\n"):
+        return None
+    return f"GET after SET answered {reply[:60]!r}, not a 3-byte bulk string"
+
+
 def run_one(name: str, config: str, test: str, depth: int, n: int, args) -> tuple[dict | None, str | None]:
     """One server, one test at one depth: redis-benchmark's figures and the derived ones, or why it failed."""
     try:
@@ -165,6 +187,8 @@ def run_one(name: str, config: str, test: str, depth: int, n: int, args) -> tupl
     try:
         subprocess.run([*taskset(args.client_cpu), *bench_argv(server.port, "set,get", max(n // 10, 1000), depth, args)],
                        capture_output=True, timeout=120, check=False)  # fmt: skip
+        if wrong := check_get(server.port):
+            return None, wrong
         m = measure(server, bench_argv(server.port, test.lower(), n, depth, args), args.client_cpu, timeout=300)
         got = parse_csv(m.stdout).get(test)
         if m.returncode != 0 or not got:
