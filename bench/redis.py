@@ -17,7 +17,8 @@ This driver
    server and repetition;
 3. for each repetition, each depth (--depths, default 1 and 16), each test (SET, then GET) and each server:
    starts the server pinned to one CPU (`taskset`) on a free loopback port, waits until it accepts, warms it
-   up (a tenth of the count of SET and GET, which also stores the key GET reads), then runs
+   up (a tenth of the count of SET and GET, which also stores the key GET reads), checks that GET answers a
+   value of SET's size (redis-benchmark counts error replies as requests), then runs
    `redis-benchmark -t TEST -n N -c CONNS -P DEPTH --csv` pinned to the other CPU, measured: the server's CPU
    time (`/proc/PID/stat` utime + stime, every thread) and redis-benchmark's over that run. A run waits for the
    machine to be idle, and is run again if other processes took CPU time meanwhile (bench/serverbench.py);
