@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """HTTP plaintext benchmark: coro's HTTP example against may_minihttp and tokio+hyper, driven by wrk.
 
-The servers, each on one worker and answering every request with `Hello, World!` (text/plain):
+The servers, each on one worker and answering `GET /plaintext` with `Hello, World!` (text/plain, as
+TechEmpower's plaintext test asks):
 
 - `coro`: the repository's example, `examples/http.rs`, built with `cargo build --release --example http`
   in the repository root and run as `target/release/examples/http 127.0.0.1:PORT` with `CORO_WORKERS=1`;
@@ -23,7 +24,7 @@ This driver
    gives it: per batch when pipelining), bytes per response, and the ratios to may_minihttp; with --write
    replaces the `http` section of BENCHMARKS.md and writes the plot bench/plots/http-cpu.svg.
 
-    python3 bench/http.py                      # build, run, print (about 2 minutes once built)
+    python3 bench/http.py                      # build, run, print (about 3 minutes once built, on a quiet machine)
     python3 bench/http.py --write              # and update BENCHMARKS.md and the plot
     python3 bench/http.py --quick              # 1 run of 1 s each: a smoke test (no --write)
     python3 bench/http.py --servers may_minihttp,hyper --depths 16 --reps 3
@@ -124,7 +125,7 @@ def server_argv(name: str, args) -> list[str]:
 def wrk_argv(port: int, depth: int, seconds: int, args) -> list[str]:
     return [
         "wrk", "-t1", f"-c{args.conns}", f"-d{seconds}s", "-s", str(WRK_SCRIPT),
-        f"http://127.0.0.1:{port}/", "--", str(depth),
+        f"http://127.0.0.1:{port}/plaintext", "--", str(depth),
     ]  # fmt: skip
 
 
@@ -209,7 +210,8 @@ def target_lines(depths: list[int], results: dict) -> list[str]:
         if not coro or not ref:
             continue
         r = coro.median("cpu_ns_per_req") / ref.median("cpu_ns_per_req")
-        parts = [f"CPU/request {r:.2f}x {REFERENCE} (target ≤ {TARGET_CPU:.2f}x: {'met' if r <= TARGET_CPU else 'missed'})"]
+        verdict = "met" if r <= TARGET_CPU else "missed"
+        parts = [f"CPU/request {r:.2f}x {REFERENCE} (target ≤ {TARGET_CPU:.2f}x: {verdict})"]
         norm = ratio(coro.median("cpu_vs_client"), ref.median("cpu_vs_client"))
         parts.append(f"server / client CPU {norm} {REFERENCE}'s")
         if hyper:
@@ -283,14 +285,16 @@ def main() -> None:
         "http-cpu",
         figure(
             title="HTTP plaintext: server CPU time per request (lower is better)",
-            note=f"one worker each, wrk -t1 -c{args.conns}; median of {args.reps} run{'s' if args.reps > 1 else ''}, whiskers min–max",
+            note=f"one worker each, wrk -t1 -c{args.conns}; median of {args.reps}"
+            f" run{'s' if args.reps > 1 else ''}, whiskers min–max",
             series=servers,
-            panels=cpu_panels(results, lambda c: (depth_label(int(c)), "GET /")),
+            panels=cpu_panels(results, lambda c: (depth_label(int(c)), "GET /plaintext")),
         ),
         args.write,
     )
     log(f"plot: {plot}")
-    log(f"done in {time.perf_counter() - started:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    elapsed = time.perf_counter() - started
+    log(f"done in {elapsed:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
     if args.write:
         raw = make_raw(servers, depths, results)
@@ -306,11 +310,11 @@ def write_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -
     notes_text = ("\n\nNot measured, or with errors:\n\n" + "\n".join(notes)) if notes else ""
     body = f"""## HTTP plaintext: coro against may_minihttp and tokio+hyper
 
-Each server answers every request with `Hello, World!` as `text/plain` (status line, `Server`, `Date`,
-`Content-Length`, `Content-Type`), on one worker: `coro` is the repository's `examples/http.rs`
-(`CORO_WORKERS=1`), `may_minihttp` is may_minihttp's TechEmpower entry with `may::config().set_workers(1)`
-(`bench/src/bin/http_may_minihttp.rs`), `hyper` is hyper 1.x's `http1` server (keep-alive,
-`pipeline_flush(true)`) on a tokio current-thread runtime (`bench/src/bin/http_hyper.rs`). The load
+Each server answers `GET /plaintext` with `Hello, World!` as `text/plain` (status line, `Server`, `Date`,
+`Content-Length`, `Content-Type`: TechEmpower's plaintext test), on one worker: `coro` is the repository's
+`examples/http.rs` (`CORO_WORKERS=1`), `may_minihttp` is may_minihttp's TechEmpower entry with
+`may::config().set_workers(1)` (`bench/src/bin/http_may_minihttp.rs`), `hyper` is hyper 1.x's `http1` server
+(keep-alive, `pipeline_flush(true)`) on a tokio current-thread runtime (`bench/src/bin/http_hyper.rs`). The load
 generator is `wrk -t1 -c{args.conns}`; with pipelining (depth N > 1), `bench/wrk.lua` makes it write N
 requests at a time and wait for their N responses. Each run starts a fresh server, loads it for {args.warmup} s, then measures
 {args.duration} s: the requests wrk completed, and the server's CPU time (utime + stime of `/proc/PID/stat`,

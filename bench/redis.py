@@ -26,7 +26,7 @@ This driver
    CPU, requests/s and p99 latency as redis-benchmark gives them, and the ratios to redis-server; with --write
    replaces the `redis` section of BENCHMARKS.md and writes the plot bench/plots/redis-cpu.svg.
 
-    python3 bench/redis.py                     # build, run, print (about 2 minutes once built)
+    python3 bench/redis.py                     # build, run, print (about 3 minutes once built, on a quiet machine)
     python3 bench/redis.py --write             # and update BENCHMARKS.md and the plot
     python3 bench/redis.py --quick             # 1 run of about 1 s each: a smoke test (no --write)
     python3 bench/redis.py --coro-bin path/to/server   # a coro server built elsewhere
@@ -104,7 +104,8 @@ def server_argv(name: str, port: int, args) -> list[str]:
 def start(name: str, args) -> Server:
     port = free_port()
     env = dict(os.environ, CORO_WORKERS="1")
-    server = Server(server_argv(name, port, args), port, args.server_cpu, env, BENCH_TARGET / "logs" / f"redis-{name}.log")
+    log_path = BENCH_TARGET / "logs" / f"redis-{name}.log"
+    server = Server(server_argv(name, port, args), port, args.server_cpu, env, log_path)
     try:
         server.wait_accepting(timeout=10)
     except RuntimeError:
@@ -186,8 +187,8 @@ def run_one(name: str, config: str, test: str, depth: int, n: int, args) -> tupl
     except RuntimeError as e:
         return None, str(e)
     try:
-        subprocess.run([*taskset(args.client_cpu), *bench_argv(server.port, "set,get", max(n // 10, 1000), depth, args)],
-                       capture_output=True, timeout=120, check=False)  # fmt: skip
+        warmup = bench_argv(server.port, "set,get", max(n // 10, 1000), depth, args)
+        subprocess.run([*taskset(args.client_cpu), *warmup], capture_output=True, timeout=120, check=False)
         if wrong := check_get(server.port):
             return None, wrong
         m = measure(server, bench_argv(server.port, test.lower(), n, depth, args), args.client_cpu, timeout=300)
@@ -335,7 +336,8 @@ def main() -> None:
         args.write,
     )
     log(f"plot: {plot}")
-    log(f"done in {time.perf_counter() - started:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
+    elapsed = time.perf_counter() - started
+    log(f"done in {elapsed:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
     if args.write:
         raw = make_raw(servers, configs, results)

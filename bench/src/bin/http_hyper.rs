@@ -1,7 +1,7 @@
 //! tokio + hyper: the HTTP plaintext server of the `http` benchmark (bench/http.py), as hyper 1.x's
 //! documentation writes a server: an accept loop, a task per connection serving it with
-//! `hyper::server::conn::http1` and a `service_fn` that answers every request with `Hello, World!` as
-//! `text/plain` (hyper adds `Date` and `Content-Length`; `Server` is set to match may_minihttp's response).
+//! `hyper::server::conn::http1` and a `service_fn` that answers `GET /plaintext` with `Hello, World!` as
+//! `text/plain` and any other path with 404 (hyper adds `Date` and `Content-Length`; `Server` is set to match may_minihttp's response).
 //! One worker: a current-thread runtime (tokio's cheapest single-threaded setup). HTTP/1 keep-alive (hyper's
 //! default, set explicitly) and `pipeline_flush(true)`, which answers the requests one read returned with one
 //! write, as may_minihttp does.
@@ -17,17 +17,21 @@ use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderValue, SERVER};
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
-use hyper::{Request, Response};
+use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
 use std::convert::Infallible;
 use std::io;
 use tokio::net::TcpListener;
 
-async fn plaintext(_req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
-    let mut rsp = Response::new(Full::new(Bytes::from_static(b"Hello, World!")));
-    let headers = rsp.headers_mut();
-    headers.insert(SERVER, HeaderValue::from_static("H"));
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+async fn plaintext(req: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infallible> {
+    let mut rsp = Response::new(Full::new(Bytes::new()));
+    if req.uri().path() == "/plaintext" {
+        *rsp.body_mut() = Full::new(Bytes::from_static(b"Hello, World!"));
+        rsp.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+    } else {
+        *rsp.status_mut() = StatusCode::NOT_FOUND;
+    }
+    rsp.headers_mut().insert(SERVER, HeaderValue::from_static("H"));
     Ok(rsp)
 }
 

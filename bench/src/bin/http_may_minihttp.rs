@@ -1,7 +1,7 @@
 //! may_minihttp: the HTTP plaintext server of the `http` benchmark (bench/http.py), as may_minihttp's own
 //! TechEmpower entry (`examples/techempower_no_db.rs`) writes it: an `HttpServiceFactory` whose service
-//! answers every request with `Hello, World!` as `text/plain` (may_minihttp adds `Server`, `Date` and
-//! `Content-Length`), and that entry's settings (a pool of 500 coroutines, 4 KiB stacks), on one worker
+//! answers `GET /plaintext` with `Hello, World!` as `text/plain` (may_minihttp adds `Server`, `Date` and
+//! `Content-Length`) and any other path with 404, and that entry's settings (a pool of 500 coroutines, 4 KiB stacks), on one worker
 //! (`may::config().set_workers(1)`, which also gives one I/O event loop). may_minihttp parses every request a
 //! read returned and answers them all with one write, so pipelined requests cost one read and one write.
 //!
@@ -16,8 +16,12 @@ use std::io;
 struct Plaintext;
 
 impl HttpService for Plaintext {
-    fn call(&mut self, _req: Request, rsp: &mut Response) -> io::Result<()> {
-        rsp.header("Content-Type: text/plain").body("Hello, World!");
+    fn call(&mut self, req: Request, rsp: &mut Response) -> io::Result<()> {
+        if req.path() == "/plaintext" {
+            rsp.header("Content-Type: text/plain").body("Hello, World!");
+        } else {
+            rsp.status_code(404, "Not Found");
+        }
         Ok(())
     }
 }
