@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Scheduler benchmark: coro against tokio, smol and may, with 1 and 2 workers, in one command.
+"""Scheduler and sync benchmarks: coro against tokio, smol and may, with 1 and 2 workers, in one command.
 
 The measurements live in the `coro-bench` crate next to this file (bench/src/lib.rs says exactly what each
 one does): one binary per runtime (bench/src/bin/{coro,tokio,smol,may}.rs), so that every runtime runs in a
@@ -7,12 +7,16 @@ process of its own. This driver
 
 1. builds the binaries with `cargo build --release` (target dir bench/target); the peers first, then coro on
    its own (`--features coro`), so that a coro that does not compile is reported and skipped, not fatal;
-2. runs, for each worker count, every runtime's timing measurements in one process (a warm-up round, then
-   the median of --reps rounds, computed by the binary), pinned with `taskset` to as many CPUs as workers;
-3. runs the idle-memory measurement --idle-reps times per runtime and worker count, each in a fresh process
-   (memory freed by one round would be reused by the next), and takes the median;
-4. prints one table, with coro's ratio to tokio and to smol, and with --write replaces the section between
-   `<!-- scheduler:begin -->` and `<!-- scheduler:end -->` of BENCHMARKS.md (appending it if missing).
+2. runs, for each worker count, every runtime's timing measurements of the suite in one process (a warm-up
+   round, then the median of --reps rounds, computed by the binary), pinned with `taskset` to as many CPUs
+   as workers;
+3. (scheduler suite) runs the idle-memory measurement --idle-reps times per runtime and worker count, each in
+   a fresh process (memory freed by one round would be reused by the next), and takes the median;
+4. prints one table, with coro's ratio to the peers, and with --write replaces the suite's section of
+   BENCHMARKS.md, between `<!-- SUITE:begin -->` and `<!-- SUITE:end -->` (appending it if missing).
+
+Two suites (`--suite`, see `SUITES`): `scheduler` (spawn, yield, chained spawn, idle memory) and `sync`
+(channel ping-pong, a multi-producer multi-consumer channel, a contended mutex).
 
 Every process runs under a time limit (--timeout), so a hung runtime costs at most that, and is reported.
 
@@ -20,6 +24,7 @@ Every process runs under a time limit (--timeout), so a hung runtime costs at mo
     python3 bench/run.py --write              # and update BENCHMARKS.md
     python3 bench/run.py --quick              # counts divided by 10, 3 reps: a smoke test (no --write)
     python3 bench/run.py --runtimes coro,tokio --workers 2
+    python3 bench/run.py --suite sync --write # the sync suite (under a minute once built)
 
 Standard library only (Python 3.11+); needs cargo on PATH, and taskset for pinning (skipped without it).
 """
@@ -36,14 +41,13 @@ import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
-# The crates whose versions a section records.
-PEER_CRATES = ("tokio", "smol", "async-executor", "async-oneshot", "may")
 TARGET_DIR = BENCH / "target"
 BIN_DIR = TARGET_DIR / "release"
 BUILD_LOG = TARGET_DIR / "scheduler-build.log"
@@ -51,19 +55,91 @@ BENCHMARKS_MD = REPO / "BENCHMARKS.md"
 
 RUNTIMES = ("coro", "tokio", "smol", "may")
 PEERS = ("tokio", "smol", "may")
-TIMED = ("spawn_10k", "spawn_1k", "yield_1", "yield_100", "chain")
-ALL_BENCHES = (*TIMED, "idle")
 
-# What each row measures, and the issue's target for coro (lower is better everywhere).
-DESCRIPTION = {
-    "spawn_10k": "spawn 1M trivial tasks in waves of 10k, joining each wave",
-    "spawn_1k": "spawn 1M trivial tasks in waves of 1k, joining each wave",
-    "yield_1": "one task calling `yield_now` 1M times",
-    "yield_100": "100 tasks calling `yield_now` 10k times each (wall time / all yields)",
-    "chain": "chained spawn: each task spawns the next, 100k deep",
-    "idle": "RSS growth per task, 100k tasks parked on a oneshot receiver each",
-}
-TARGET = {"spawn_10k": "≤ 100", "spawn_1k": "≤ 100", "yield_1": "≤ 30", "yield_100": "≤ 30", "idle": "≤ 128"}
+
+@dataclass(frozen=True)
+class Suite:
+    """A set of measurements the binaries run (their names in bench/src/lib.rs) and its BENCHMARKS.md section."""
+
+    name: str  # --suite, and the section's markers
+    title: str  # the section's heading
+    timed: tuple[str, ...]  # run in one process per runtime and worker count
+    idle: bool  # also the idle-memory measurement, a fresh process per sample
+    unit: dict[str, str]  # of every measurement, for a row no runtime produced
+    description: dict[str, str]  # what each row measures
+    target: dict[str, str]  # the issue's target for coro (lower is better everywhere)
+    ratio_peers: tuple[str, ...]  # a `coro / peer` column each
+    crates: tuple[str, ...]  # the crates whose versions the section records
+    peers_used: str  # which runtime and which primitives: the "Peers" line goes on with this
+
+    @property
+    def benches(self) -> tuple[str, ...]:
+        return (*self.timed, "idle") if self.idle else self.timed
+
+
+SCHEDULER = Suite(
+    name="scheduler",
+    title="Scheduler: coro against tokio, smol and may",
+    timed=("spawn_10k", "spawn_1k", "yield_1", "yield_100", "chain"),
+    idle=True,
+    unit={
+        "spawn_10k": "ns/task",
+        "spawn_1k": "ns/task",
+        "yield_1": "ns/yield",
+        "yield_100": "ns/yield",
+        "chain": "ns/spawn",
+        "idle": "B/task",
+    },
+    description={
+        "spawn_10k": "spawn 1M trivial tasks in waves of 10k, joining each wave",
+        "spawn_1k": "spawn 1M trivial tasks in waves of 1k, joining each wave",
+        "yield_1": "one task calling `yield_now` 1M times",
+        "yield_100": "100 tasks calling `yield_now` 10k times each (wall time / all yields)",
+        "chain": "chained spawn: each task spawns the next, 100k deep",
+        "idle": "RSS growth per task, 100k tasks parked on a oneshot receiver each",
+    },
+    target={
+        "spawn_10k": "≤ 100",
+        "spawn_1k": "≤ 100",
+        "yield_1": "≤ 30",
+        "yield_100": "≤ 30",
+        "idle": "≤ 128",
+    },
+    ratio_peers=("tokio", "smol"),
+    crates=("tokio", "smol", "async-executor", "async-oneshot", "may"),
+    peers_used="""tokio: a multi-thread runtime (also for 1 worker) with `enable_all()`, as
+  `#[tokio::main]` builds it, and `tokio::sync::oneshot`; smol: one `Executor` run by N threads, and
+  `async_oneshot`; may: `set_workers(N)`, its default 32 KiB stacks, and `may::sync::mpsc`; coro:
+  `coro::sync::oneshot`. The files in `bench/src/bin/` say the rest""",
+)
+
+SYNC = Suite(
+    name="sync",
+    title="Channels and mutex: coro against tokio, smol and may",
+    timed=("pingpong", "mpmc", "mutex"),
+    idle=False,
+    unit={"pingpong": "ns/round trip", "mpmc": "ns/msg", "mutex": "ns/lock"},
+    description={
+        "pingpong": "two tasks, two bounded(1) channels: the root sends a value and waits for its echo, 500k times",
+        "mpmc": "4 producers and 4 consumers on one channel of capacity 64, 2M messages in all (wall time / messages)",
+        "mutex": "64 tasks each locking one counter 20k times to increment it, every 10th time calling `yield_now`"
+        " before unlocking (wall time / locks)",
+    },
+    target={"pingpong": "≤ 150"},
+    ratio_peers=("tokio", "smol", "may"),
+    crates=("tokio", "smol", "async-executor", "async-channel", "async-lock", "may"),
+    peers_used="""Each runtime built as in the scheduler section. tokio: `tokio::sync::mpsc::channel`
+  and `tokio::sync::Mutex`; tokio has no multi-consumer channel, so in `mpmc` the consumers share the one
+  `mpsc::Receiver` behind a `tokio::sync::Mutex`, each taking it for one `recv`. smol: `smol::channel`
+  (async-channel, multi-consumer) and `smol::lock::Mutex` (async-lock). may: `may::sync::mpsc::channel` in
+  `pingpong` and `may::sync::mpmc::channel` in `mpmc`, both unbounded (may has no bounded channel: in
+  `mpmc` its producers never wait for room, so it does less than the others), and `may::sync::Mutex`.
+  coro: `coro::chan::bounded` and `coro::sync::Mutex`. coro's, tokio's and may's mutexes hand the lock to
+  the longest waiter on unlock (FIFO); async-lock's lets a newcomer take it unless a waiter has starved for
+  0.5 ms. The files in `bench/src/bin/` say the rest""",
+)
+
+SUITES = {s.name: s for s in (SCHEDULER, SYNC)}
 QUICK_SCALE = 10
 
 
@@ -181,7 +257,8 @@ def fmt_ratio(a: float | None, b: float | None) -> str:
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--write", action="store_true", help="update the scheduler section of BENCHMARKS.md")
+    ap.add_argument("--suite", choices=SUITES, default=SCHEDULER.name, help="what to measure (scheduler)")
+    ap.add_argument("--write", action="store_true", help="update the suite's section of BENCHMARKS.md")
     ap.add_argument("--file", type=Path, default=BENCHMARKS_MD, help="the file --write updates (BENCHMARKS.md)")
     ap.add_argument("--runtimes", default=",".join(RUNTIMES), help="comma-separated (default: all four)")
     ap.add_argument("--workers", default="1,2", help="comma-separated worker counts (default: 1,2)")
@@ -195,6 +272,7 @@ def main() -> None:
     ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin runs with taskset")
     ap.add_argument("--no-build", dest="build", action="store_false", help="use the binaries already built")
     args = ap.parse_args()
+    suite = SUITES[args.suite]
     runtimes = [r for r in args.runtimes.split(",") if r]
     workers_list = [int(w) for w in args.workers.split(",") if w]
     if unknown := [r for r in runtimes if r not in RUNTIMES]:
@@ -219,14 +297,15 @@ def main() -> None:
 
     for w in workers_list:
         for r in runnable:
-            rows, err = run_bin(r, w, ["--reps", str(args.reps), "--budget", str(args.budget)], args)
+            extra = ["--bench", ",".join(suite.timed), "--reps", str(args.reps), "--budget", str(args.budget)]
+            rows, err = run_bin(r, w, extra, args)
             for row in rows:
                 results[(r, w, row["bench"])] = row
             if err:
                 errors.setdefault((r, w), []).append(f"timed run: {err}")
         # Idle memory: a fresh process per sample, runtimes interleaved.
         idle: dict[str, list[dict]] = {r: [] for r in runnable}
-        for _ in range(args.idle_reps):
+        for _ in range(args.idle_reps if suite.idle else 0):
             for r in runnable:
                 rows, err = run_bin(r, w, ["--bench", "idle"], args)
                 idle[r] += rows
@@ -244,9 +323,9 @@ def main() -> None:
     load_after = os.getloadavg()
     elapsed = time.perf_counter() - started
 
-    table = make_table(runtimes, workers_list, results)
-    raw = make_raw(runtimes, workers_list, results)
-    notes = make_notes(runtimes, workers_list, failed, errors, results, args.budget)
+    table = make_table(suite, runtimes, workers_list, results)
+    raw = make_raw(suite, runtimes, workers_list, results)
+    notes = make_notes(suite, runtimes, workers_list, failed, errors, results, args.budget)
     print("\n".join(table))
     if notes:
         print()
@@ -254,37 +333,36 @@ def main() -> None:
     log(f"done in {elapsed:.0f} s; load average {load_before[0]:.1f} before, {load_after[0]:.1f} after")
 
     if args.write:
-        write_results(args, table, raw, notes, load_before, load_after, commit)
+        write_results(suite, args, table, raw, notes, load_before, load_after, commit)
         log(f"updated {args.file}")
 
 
-def make_table(runtimes, workers_list, results) -> list[str]:
+def make_table(suite: Suite, runtimes, workers_list, results) -> list[str]:
     head = ["benchmark", "unit", "workers", *runtimes]
-    ratios = [p for p in ("tokio", "smol") if p in runtimes] if "coro" in runtimes else []
+    ratios = [p for p in suite.ratio_peers if p in runtimes] if "coro" in runtimes else []
     head += [f"coro / {p}" for p in ratios]
     if "coro" in runtimes:
         head.append("coro target")
     table = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] + ["---:"] * (len(head) - 1)) + "|"]
-    for bench in ALL_BENCHES:
+    for bench in suite.benches:
         for w in workers_list:
             vals = {r: results.get((r, w, bench), {}).get("median") for r in runtimes}
             unit = next((results[(r, w, bench)]["unit"] for r in runtimes if (r, w, bench) in results), "")
-            if not unit:
-                unit = {"idle": "B/task", "chain": "ns/spawn"}.get(bench, "ns/yield" if "yield" in bench else "ns/task")
+            unit = unit or suite.unit[bench]
             cells = [f"`{bench}`", unit, str(w), *(fmt(vals[r], bench) for r in runtimes)]
             cells += [fmt_ratio(vals["coro"], vals[p]) for p in ratios]
             if "coro" in runtimes:
-                cells.append(TARGET.get(bench, ""))
+                cells.append(suite.target.get(bench, ""))
             table.append("| " + " | ".join(cells) + " |")
     return table
 
 
-def make_raw(runtimes, workers_list, results) -> list[str]:
+def make_raw(suite: Suite, runtimes, workers_list, results) -> list[str]:
     raw = []
     for w in workers_list:
         for r in runtimes:
             parts = []
-            for bench in ALL_BENCHES:
+            for bench in suite.benches:
                 row = results.get((r, w, bench))
                 if row:
                     parts.append(f"{bench} " + ", ".join(fmt(s, bench) for s in row["samples"]))
@@ -293,7 +371,7 @@ def make_raw(runtimes, workers_list, results) -> list[str]:
     return raw
 
 
-def make_notes(runtimes, workers_list, failed, errors, results, budget) -> list[str]:
+def make_notes(suite: Suite, runtimes, workers_list, failed, errors, results, budget) -> list[str]:
     notes = []
     for r, why in failed.items():
         notes.append(f"- {r}: not run ({why})")
@@ -302,7 +380,7 @@ def make_notes(runtimes, workers_list, failed, errors, results, budget) -> list[
             notes.append(f"- {r}, {w} worker(s): {e}")
     for w in workers_list:
         for r in runtimes:
-            for bench in ALL_BENCHES:
+            for bench in suite.benches:
                 row = results.get((r, w, bench))
                 if row and row.get("ops") != row.get("nominal_ops"):
                     why = (
@@ -323,7 +401,7 @@ def make_notes(runtimes, workers_list, failed, errors, results, budget) -> list[
 
 
 
-def write_results(args, table, raw, notes, load_before, load_after, commit) -> None:
+def write_results(suite: Suite, args, table, raw, notes, load_before, load_after, commit) -> None:
     command = " ".join(["python3", "bench/run.py", *sys.argv[1:]])
     rustc = cmd_out(["rustc", "--version"])
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
@@ -333,35 +411,34 @@ def write_results(args, table, raw, notes, load_before, load_after, commit) -> N
         else "not pinned"
     )
     notes_text = ("\n\nNot measured, or measured differently:\n\n" + "\n".join(notes)) if notes else ""
-    body = f"""## Scheduler: coro against tokio, smol and may
+    idle = (
+        f"; idle memory is the median of {args.idle_reps}\nfresh processes" if suite.idle else ""
+    )
+    body = f"""## {suite.title}
 
 Each runtime is its own binary of the `coro-bench` crate (`bench/`, a workspace of its own) and runs in its
 own process; each measurement runs inside a root task spawned on the runtime and is timed there. Lower is
 better everywhere; a ratio below 1x means coro is ahead. Timings are the median of {args.reps} rounds after a
-warm-up round, in one process per runtime and worker count; idle memory is the median of {args.idle_reps}
-fresh processes.
+warm-up round, in one process per runtime and worker count{idle}.
 
 | benchmark | what |
 |---|---|
-{chr(10).join(f"| `{b}` | {DESCRIPTION[b]} |" for b in ALL_BENCHES)}
+{chr(10).join(f"| `{b}` | {suite.description[b]} |" for b in suite.benches)}
 
 - Command: `{command}`
 - Machine: {os.cpu_count()} CPUs (`nproc`: {cmd_out(["nproc"])}), {cpu_model()}, {platform.system()} {platform.machine()}; `{rustc}`
-- Peers: {lock_versions(BENCH / "Cargo.lock", PEER_CRATES)}. tokio: a multi-thread runtime (also for 1 worker) with `enable_all()`, as
-  `#[tokio::main]` builds it, and `tokio::sync::oneshot`; smol: one `Executor` run by N threads, and
-  `async_oneshot`; may: `set_workers(N)`, its default 32 KiB stacks, and `may::sync::mpsc`; coro:
-  `coro::sync::oneshot`. The files in `bench/src/bin/` say the rest
+- Peers: {lock_versions(BENCH / "Cargo.lock", suite.crates)}. {suite.peers_used}
 - Date: {date}; commit {commit} (at the start of the run); {pin}
 - Load average (1 min): {load_before[0]:.1f} before, {load_after[0]:.1f} after
 
 {chr(10).join(table)}{notes_text}
 
-Every sample (ns, or bytes for `idle`):
+Every sample (ns{", or bytes for `idle`" if suite.idle else ""}):
 
 {chr(10).join(raw)}
 """
     path: Path = args.file
-    write_section(path, "scheduler", body)
+    write_section(path, suite.name, body)
 
 
 if __name__ == "__main__":

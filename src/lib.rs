@@ -97,7 +97,8 @@ pub use coro_net::{sleep, sleep_until, time, timeout};
 /// - Left as written: closures, `async` blocks, `const` contexts, nested items, and the operand of an
 ///   explicit `.await`, which is how futures from other crates are used (`reqwest::get(url).await`).
 /// - Macro arguments are left as written, so `spawn!(f(x))` receives the coroutine, except those of the std
-///   formatting and assertion macros and `vec!`, which are rewritten like the body.
+///   formatting and assertion macros and `vec!`, which are rewritten like the body, and the branch bodies of
+///   [`select!`] (its operations, like those of [`join!`], are raced, not awaited one by one).
 /// - Never awaited, because their type comes from the context: `into`, `try_into`, `collect`, `sum`,
 ///   `product`, `parse`, the `unwrap`/`expect` family, `Default::default()`, `T::from(..)`-style
 ///   conversions, the std functions returning `!`, and tuple-struct and variant constructors.
@@ -151,6 +152,114 @@ pub use coro_macros::spawn;
 
 /// Spawns a `!Send` coroutine pinned to the current worker thread; same forms as [`spawn!`].
 pub use coro_macros::spawn_local;
+
+/// Waits for the first of several operations to complete and runs its branch; the `select!` has the value
+/// of that branch's body.
+///
+/// ```
+/// use coro::sync::oneshot;
+/// use std::time::Duration;
+///
+/// #[coro::coroutine]
+/// fn reply_or_timeout(rx: oneshot::Receiver<u32>) -> Option<u32> {
+///     coro::select! {
+///         reply = rx.recv() => reply.ok(),
+///         _ = coro::sleep(Duration::from_secs(10)) => None, // a timeout
+///     }
+/// }
+///
+/// #[coro::coroutine]
+/// fn poll_reply(rx: oneshot::Receiver<u32>) -> Option<u32> {
+///     coro::select! {
+///         reply = rx.recv() => reply.ok(),
+///         default => None, // nothing ready: do not wait
+///     }
+/// }
+///
+/// #[coro::main(workers = 1)]
+/// fn main() {
+///     let (tx, rx) = oneshot::channel();
+///     tx.send(7).unwrap();
+///     assert_eq!(reply_or_timeout(rx), Some(7));
+///     let (_tx, rx) = oneshot::channel::<u32>();
+///     assert_eq!(poll_reply(rx), None);
+/// }
+/// ```
+///
+/// - A branch is `pattern = operation => body`. The operation is any suspending call (`rx.recv()`,
+///   `handle.join()`, `coro::sleep(d)`, a coroutine call) or future; every operation is evaluated once, in
+///   order, before any is polled. The pattern binds the operation's output and must be irrefutable (`msg`,
+///   `_`, `(a, b)`); match on the value in the body for anything else.
+/// - `pattern = operation, if condition => body` takes part only when `condition` holds (evaluated with the
+///   operations, in order): a disabled branch's operation is not even evaluated, and it never wins, like a
+///   nil channel in Go's `select`. With every branch disabled and no `default`, the `select!` panics, since
+///   it could never complete.
+/// - `default => body`, optional, is taken when no operation is ready on the first poll, so the `select!`
+///   never waits. (If the task has spent its cooperative budget, coro's operations cannot complete: the
+///   `select!` yields once and decides with a fresh budget.)
+/// - When several operations are ready, the winner is chosen uniformly at random among them (each poll
+///   tries the branches in a freshly shuffled order), so no branch of a `select!` loop starves. The winner
+///   completes; the others are dropped before the body runs, and a losing operation does nothing beyond
+///   what dropping it implies.
+/// - The body runs after the race, in the enclosing coroutine: `?`, `return`, `break`, `continue` and
+///   suspending calls in it act as they do around the `select!`. Inside a `#[coro::coroutine]` the bodies
+///   are rewritten like the rest of the fn; the operations are not awaited (what their arguments contain is
+///   rewritten as in any call).
+///
+/// The operations are pinned in the coroutine's own state: nothing is allocated. `select!` expands to an
+/// `.await`, so it is used in coroutines and `async` code.
+///
+/// # Limits
+///
+/// - The expansion names the crate `::coro`, like [`spawn!`]: a crate that renames the dependency cannot use
+///   these macros.
+/// - `#[coro::coroutine]` recognizes `select!`, `join!` and `try_join!` by the last segment of their path,
+///   so another crate's macro of one of these names is read the same way inside a coroutine (when its input
+///   parses as these macros' input; otherwise it is left alone, like any macro).
+pub use coro_macros::select;
+
+/// Runs several operations concurrently on the current task and returns all their outputs, in order.
+///
+/// ```
+/// #[coro::coroutine]
+/// fn double(x: u32) -> u32 {
+///     coro::yield_now();
+///     x * 2
+/// }
+///
+/// #[coro::coroutine]
+/// fn both() -> (u32, u32) {
+///     coro::join!(double(1), double(2)) // both run at once, on this task
+/// }
+///
+/// assert_eq!(coro::block_on(both()), (2, 4));
+/// ```
+///
+/// The operations (suspending calls or futures, as in [`select!`]) are evaluated once, in order, then polled
+/// together until all complete; they are pinned in the coroutine's own state, so nothing is allocated. To run
+/// work in parallel on other workers, spawn it ([`spawn!`]) and join the handles.
+pub use coro_macros::join;
+
+/// Like [`join!`], for operations that return `Result<_, E>` with the same `E`: returns `Ok` of all the
+/// values, or the first error, as soon as it happens (the other operations are then dropped).
+///
+/// ```
+/// #[coro::coroutine]
+/// fn parse(s: &'static str) -> Result<u32, std::num::ParseIntError> {
+///     coro::yield_now();
+///     s.parse::<u32>()
+/// }
+///
+/// #[coro::coroutine]
+/// fn sum(a: &'static str, b: &'static str) -> Result<u32, std::num::ParseIntError> {
+///     let (a, b) = coro::try_join!(parse(a), parse(b))?;
+///     Ok(a + b)
+/// }
+///
+/// assert_eq!(coro::block_on(sum("1", "2")), Ok(3));
+/// assert!(coro::block_on(sum("1", "x")).is_err());
+/// ```
+pub use coro_macros::try_join;
 
 /// Runs `fn main` as a coroutine on a fresh runtime.
 ///

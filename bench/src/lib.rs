@@ -1,6 +1,11 @@
 //! What the four runtime binaries share: the list of measurements, their sizes, the repetitions, and the
 //! output. A binary only says how its runtime spawns, joins, yields and parks (the [`Runtime`] trait, written
-//! idiomatically for that runtime); [`main`] does the rest.
+//! idiomatically for that runtime) and how its channels and mutex are used (the [`SyncRuntime`] trait);
+//! [`main`] does the rest.
+//!
+//! Two suites share the binaries: the scheduler's (`spawn_10k`, `spawn_1k`, `yield_1`, `yield_100`, `chain`,
+//! `idle`: bench/run.py) and the channels' and mutex's (`pingpong`, `mpmc`, `mutex`: bench/run.py --suite
+//! sync). Without `--bench` a binary runs the scheduler's timed measurements.
 //!
 //! Every measurement runs inside a root task spawned on the runtime (so the tasks it spawns are spawned from
 //! a worker, as in a server's accept loop) and is timed there, around the work only: building the runtime,
@@ -13,6 +18,7 @@
 //! ```text
 //! tokio --workers 2 [--bench spawn_10k,spawn_1k,yield_1,yield_100,chain] [--reps 5] [--budget 2] [--quick]
 //! tokio --workers 2 --bench idle        # one sample: run it in a fresh process each time
+//! tokio --workers 2 --bench pingpong,mpmc,mutex
 //! ```
 
 pub mod echo;
@@ -48,6 +54,34 @@ pub trait Runtime {
     fn max_idle_tasks(&self) -> usize {
         usize::MAX
     }
+}
+
+/// The sync suite: the runtime's own channel and mutex (or the closest it has: the binaries say which), used
+/// from tasks spawned by the root task. Each method returns the time from the first spawn to the last join,
+/// and checks that every message arrived, or every increment happened, so that a lost wake-up shows as a hang
+/// (which the driver's time limit reports) and a lost value as a panic, never as a good figure.
+pub trait SyncRuntime: Runtime {
+    /// Spawns one echo task, which receives on a bounded(1) channel and sends each value back on a second
+    /// bounded(1) channel until the first is closed; the root sends `round_trips` values, each after the echo
+    /// of the previous one, then closes its sender and joins the echo task.
+    fn pingpong(&self, round_trips: usize) -> Duration;
+
+    /// Spawns `consumers` tasks receiving from one channel of capacity `capacity` until it is closed, and
+    /// `producers` tasks each sending `messages / producers` values into it; drops the root's own halves, joins
+    /// the producers (the channel closes when the last one returns), then the consumers, and checks the number
+    /// of values they received.
+    fn mpmc(&self, producers: usize, consumers: usize, capacity: usize, messages: usize) -> Duration;
+
+    /// Spawns `tasks` tasks that each lock one shared counter `iters` times and increment it; every
+    /// `yield_every`-th time a task calls `yield_now` before unlocking, so that the lock is held across a
+    /// suspension and the other tasks queue on it. Joins them and checks the counter.
+    fn mutex(&self, tasks: usize, iters: usize, yield_every: usize) -> Duration;
+}
+
+/// Whether the `i`-th critical section (counted from 0) of a `mutex` task yields while holding the lock.
+#[inline]
+pub fn yields_in_section(i: usize, yield_every: usize) -> bool {
+    i % yield_every == yield_every - 1
 }
 
 /// RSS before the idle tasks are spawned and once they are all parked.
@@ -104,6 +138,9 @@ enum Bench {
     Yield { tasks: usize, yields: usize },
     Chain { depth: usize },
     Idle { tasks: usize },
+    PingPong { round_trips: usize },
+    Mpmc { producers: usize, consumers: usize, capacity: usize, messages: usize },
+    Mutex { tasks: usize, iters: usize, yield_every: usize },
 }
 
 impl Bench {
@@ -114,6 +151,14 @@ impl Bench {
             Bench::Yield { tasks, yields } => Bench::Yield { tasks, yields: (yields / factor).max(1) },
             Bench::Chain { depth } => Bench::Chain { depth: (depth / factor).max(1) },
             Bench::Idle { tasks } => Bench::Idle { tasks: (tasks / factor).max(1) },
+            Bench::PingPong { round_trips } => Bench::PingPong { round_trips: (round_trips / factor).max(1) },
+            Bench::Mpmc { producers, consumers, capacity, messages } => {
+                let messages = (messages / factor).max(producers) / producers * producers;
+                Bench::Mpmc { producers, consumers, capacity, messages }
+            }
+            Bench::Mutex { tasks, iters, yield_every } => {
+                Bench::Mutex { tasks, iters: (iters / factor).max(yield_every), yield_every }
+            }
         }
     }
 
@@ -124,15 +169,41 @@ impl Bench {
             Bench::Yield { tasks, yields } => tasks * yields,
             Bench::Chain { depth } => depth,
             Bench::Idle { tasks } => tasks,
+            Bench::PingPong { round_trips } => round_trips,
+            Bench::Mpmc { messages, .. } => messages,
+            Bench::Mutex { tasks, iters, .. } => tasks * iters,
         }
     }
 
-    fn run<R: Runtime>(self, rt: &R) -> Duration {
+    /// What the time of a round is divided by, as printed.
+    fn unit(self) -> &'static str {
+        match self {
+            Bench::Spawn { .. } => "ns/task",
+            Bench::Yield { .. } => "ns/yield",
+            Bench::Chain { .. } => "ns/spawn",
+            Bench::Idle { .. } => "B/task",
+            Bench::PingPong { .. } => "ns/round trip",
+            Bench::Mpmc { .. } => "ns/msg",
+            Bench::Mutex { .. } => "ns/lock",
+        }
+    }
+
+    /// Run when a binary is given no `--bench`: the scheduler suite's timed measurements.
+    fn by_default(self) -> bool {
+        matches!(self, Bench::Spawn { .. } | Bench::Yield { .. } | Bench::Chain { .. })
+    }
+
+    fn run<R: SyncRuntime>(self, rt: &R) -> Duration {
         match self {
             Bench::Spawn { total, wave } => rt.spawn_waves(total, wave),
             Bench::Yield { tasks, yields } => rt.yield_loop(tasks, yields),
             Bench::Chain { depth } => rt.chain(depth),
             Bench::Idle { .. } => unreachable!("idle is not timed"),
+            Bench::PingPong { round_trips } => rt.pingpong(round_trips),
+            Bench::Mpmc { producers, consumers, capacity, messages } => {
+                rt.mpmc(producers, consumers, capacity, messages)
+            }
+            Bench::Mutex { tasks, iters, yield_every } => rt.mutex(tasks, iters, yield_every),
         }
     }
 }
@@ -141,7 +212,7 @@ impl Bench {
 /// full round, and if that exceeds `budget` seconds the round shrinks by ten, or a hundred, to fit. The
 /// figure is per operation and every wave, chain link or yield costs the same however many there are, so a
 /// smaller round measures the same thing, with fewer samples behind it; `ops` in the output says how many.
-fn fit<R: Runtime>(rt: &R, bench: Bench, budget: f64) -> Bench {
+fn fit<R: SyncRuntime>(rt: &R, bench: Bench, budget: f64) -> Bench {
     let probe = bench.shrink(10);
     let per_op = probe.run(rt).as_secs_f64() / probe.ops() as f64;
     let mut fitted = bench;
@@ -163,6 +234,9 @@ const BENCHES: &[(&str, Bench)] = &[
     ("yield_100", Bench::Yield { tasks: 100, yields: 10_000 }),
     ("chain", Bench::Chain { depth: 100_000 }),
     ("idle", Bench::Idle { tasks: 100_000 }),
+    ("pingpong", Bench::PingPong { round_trips: 500_000 }),
+    ("mpmc", Bench::Mpmc { producers: 4, consumers: 4, capacity: 64, messages: 2_000_000 }),
+    ("mutex", Bench::Mutex { tasks: 64, iters: 20_000, yield_every: 10 }),
 ];
 
 /// What one run of the binary was asked to do.
@@ -179,7 +253,7 @@ fn usage() -> ! {
     let names: Vec<_> = BENCHES.iter().map(|(n, _)| *n).collect();
     eprintln!(
         "usage: BIN --workers N [--bench NAME,..] [--reps R] [--warmup W] [--budget SECONDS] [--quick]\n\
-         benches: {} (default: all but idle; idle takes one sample per process)",
+         benches: {} (default: the scheduler's, all but idle; idle takes one sample per process)",
         names.join(", ")
     );
     std::process::exit(2)
@@ -207,7 +281,7 @@ fn parse_args() -> Args {
     }
     let workers = workers.filter(|&w| w > 0).unwrap_or_else(|| usage());
     let names = names.unwrap_or_else(|| {
-        BENCHES.iter().filter(|(n, _)| *n != "idle").map(|(n, _)| n.to_string()).collect()
+        BENCHES.iter().filter(|(_, b)| b.by_default()).map(|(n, _)| n.to_string()).collect()
     });
     let benches = names
         .iter()
@@ -235,7 +309,7 @@ fn ns_per(d: Duration, ops: usize) -> f64 {
 }
 
 /// Runs the measurements asked for on the command line, printing one JSON line for each.
-pub fn main<R: Runtime>(name: &str, build: impl FnOnce(usize) -> R) {
+pub fn main<R: SyncRuntime>(name: &str, build: impl FnOnce(usize) -> R) {
     let args = parse_args();
     let rt = build(args.workers);
     for &(bench_name, nominal) in &args.benches {
@@ -249,14 +323,10 @@ pub fn main<R: Runtime>(name: &str, build: impl FnOnce(usize) -> R) {
                 let idle = rt.idle(tasks);
                 let bytes = idle.rss_parked.saturating_sub(idle.rss_before) as f64 / tasks as f64;
                 let extra = format!(r#","rss_before":{},"rss_parked":{}"#, idle.rss_before, idle.rss_parked);
-                ("B/task", bench, extra, vec![bytes])
+                (bench.unit(), bench, extra, vec![bytes])
             }
             _ => {
-                let unit = match nominal {
-                    Bench::Spawn { .. } => "ns/task",
-                    Bench::Yield { .. } => "ns/yield",
-                    _ => "ns/spawn",
-                };
+                let unit = nominal.unit();
                 let bench = fit(&rt, nominal, args.budget);
                 for _ in 0..args.warmup {
                     bench.run(&rt);

@@ -1,4 +1,7 @@
-//! The machinery behind `#[coro::coroutine]`'s expansion. Not a public API: only the macro names it.
+//! The machinery behind the macros' expansions. Not a public API: only the macros name it.
+//!
+//! This module classifies calls for `#[coro::coroutine]`; `select`, `join` and `operation` hold the
+//! runtime side of `select!`, `join!` and `try_join!`.
 //!
 //! # How a call is classified
 //!
@@ -39,7 +42,15 @@ use std::marker::PhantomData;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
+mod join;
+mod operation;
+mod rng;
+mod select;
+
 pub use crate::__auto_await as auto_await;
+pub use join::{Fallible, Join, output, poll_join, poll_try_join};
+pub use operation::{Operation, poll, poll_enabled};
+pub use select::Select;
 
 /// The body of a `#[coro::coroutine]` fn: an `async` block made [`Suspend`].
 #[must_use = "a coroutine does nothing unless it is called inside a coroutine, spawned, or driven by `block_on`"]

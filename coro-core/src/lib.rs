@@ -9,11 +9,15 @@
 //!   unawaited.
 //! - [`block_on`]: drive one coroutine to completion on the current thread.
 //! - [`yield_now`]: give other coroutines a turn.
+//! - [`sync`]: mutexes, semaphores and the other primitives; [`coro_local!`]: coroutine-local storage.
+//! - [`chan`]: Go-style channels between coroutines (and plain threads).
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
 //! module; it is not a public API.
 
 mod block_on;
+pub mod chan;
+pub mod local;
 mod loom;
 pub mod runtime;
 mod suspend;

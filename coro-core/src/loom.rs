@@ -20,6 +20,29 @@ pub(crate) use loom::{
 #[cfg(all(test, loom))]
 pub(crate) use loom::thread;
 
+/// Drives a future on a loom thread, parking it (as loom sees it) until the future's waker is woken, so a
+/// lost wake-up shows up as a deadlock in the model.
+#[cfg(all(test, loom))]
+pub(crate) fn block_on<F: std::future::Future>(future: F) -> F::Output {
+    use std::task::{Context, Poll, Wake, Waker};
+
+    struct Unpark(loom::sync::Notify);
+    impl Wake for Unpark {
+        fn wake(self: std::sync::Arc<Self>) {
+            self.0.notify();
+        }
+    }
+    let unpark = std::sync::Arc::new(Unpark(loom::sync::Notify::new()));
+    let waker = Waker::from(unpark.clone());
+    let mut future = std::pin::pin!(future);
+    loop {
+        if let Poll::Ready(output) = future.as_mut().poll(&mut Context::from_waker(&waker)) {
+            return output;
+        }
+        unpark.0.wait();
+    }
+}
+
 #[cfg(not(loom))]
 pub(crate) use std::sync::{
     Arc, Condvar, Mutex, MutexGuard,
@@ -36,6 +59,10 @@ pub(crate) struct UnsafeCell<T: ?Sized>(std::cell::UnsafeCell<T>);
 impl<T> UnsafeCell<T> {
     pub(crate) const fn new(value: T) -> Self {
         UnsafeCell(std::cell::UnsafeCell::new(value))
+    }
+
+    pub(crate) fn into_inner(self) -> T {
+        self.0.into_inner()
     }
 }
 

@@ -7,12 +7,16 @@
 //! Layout: [`args`] reads the attribute's arguments, [`item`] reads and checks the annotated fn,
 //! [`rewrite`] inserts the suspension points into a body, and [`coroutine`] assembles the expansion.
 //! [`spawn`] and [`entry`] build `spawn!` and `#[coro::main]`/`#[coro::test]` on the same transform.
+//! [`select`] and [`join`] build `select!`, `join!` and `try_join!` on the shape of [`branches`].
 
 mod args;
+mod branches;
 mod coroutine;
 mod entry;
 mod item;
+mod join;
 mod rewrite;
+mod select;
 mod spawn;
 
 use entry::Entry;
@@ -42,6 +46,30 @@ pub fn spawn(input: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn spawn_local(input: TokenStream) -> TokenStream {
     spawn::expand("spawn_local", input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Waits for the first of several operations and runs its branch: `select! { v = op => body, .. }`.
+///
+/// Documented on its re-export, `coro::select!`.
+#[proc_macro]
+pub fn select(input: TokenStream) -> TokenStream {
+    select::expand(input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Runs several operations concurrently on the current task: `join!(a(), b())`.
+///
+/// Documented on its re-export, `coro::join!`.
+#[proc_macro]
+pub fn join(input: TokenStream) -> TokenStream {
+    join::expand(false, input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
+}
+
+/// Like `join!` for operations returning `Result`s, stopping at the first error: `try_join!(a(), b())`.
+///
+/// Documented on its re-export, `coro::try_join!`.
+#[proc_macro]
+pub fn try_join(input: TokenStream) -> TokenStream {
+    join::expand(true, input.into()).unwrap_or_else(syn::Error::into_compile_error).into()
 }
 
 /// Runs `fn main` as a coroutine on a fresh runtime: `#[coro::main]` or `#[coro::main(workers = N)]`.

@@ -9,6 +9,11 @@
 //! - the operand of a user's `.await`: the user already awaits it (this is how foreign futures are used);
 //! - arguments of macros, except the std formatting, assertion and `vec!` macros whose arguments are plain
 //!   expressions: `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
+//! - the operations of `select!`, `join!` and `try_join!`, which the macro races or runs together (what an
+//!   operation's own arguments contain is rewritten as usual, like any call's); the bodies of `select!`'s
+//!   branches run in this body and are rewritten. These macros are recognized by the last segment of their
+//!   path (`select!`, `coro::select!`, `my::select!`) and parsed with the macro's own parser, then re-emitted
+//!   with the rewritten tokens; an input the parser rejects is left as written, for the macro to report;
 //! - calls whose result type is chosen by the context, where a probe would stop inference
 //!   ([`SKIPPED_METHODS`], [`SKIPPED_PATH_CALLS`]), and tuple-struct or variant constructors.
 //!
@@ -16,6 +21,7 @@
 //! a declared return type), the probe is told the type, so `let f: ReadFuture = s.read(..)` stores the
 //! future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as usual.
 
+use crate::select::Select;
 use proc_macro2::{Span, TokenStream};
 use quote::{ToTokens, quote_spanned};
 use syn::punctuated::Punctuated;
@@ -154,7 +160,34 @@ impl<'a> Rewriter<'a> {
         quote_spanned!(span=> #(#krate)*::__private)
     }
 
-    /// Rewrites what an expression contains, but not the expression itself (the operand of `.await`).
+    /// `select! { pattern = operation => body, .. }`: the operations are raced, not awaited; the bodies run
+    /// in this coroutine.
+    fn rewrite_select(&mut self, mac: &mut Macro) {
+        let Ok(mut select) = mac.parse_body::<Select>() else { return };
+        for branch in &mut select.branches {
+            self.visit_operand(&mut branch.operation);
+            if let Some(guard) = &mut branch.guard {
+                self.visit_expr_mut(&mut guard.condition);
+            }
+            self.visit_expr_mut(&mut branch.body);
+        }
+        if let Some(default) = &mut select.default {
+            self.visit_expr_mut(&mut default.body);
+        }
+        mac.tokens = select.into_token_stream();
+    }
+
+    /// `join!(operation, ..)`: the operations run together, not awaited one by one.
+    fn rewrite_join(&mut self, mac: &mut Macro) {
+        let Ok(mut operations) = mac.parse_body_with(Punctuated::<Expr, Token![,]>::parse_terminated) else {
+            return;
+        };
+        operations.iter_mut().for_each(|operation| self.visit_operand(operation));
+        mac.tokens = operations.into_token_stream();
+    }
+
+    /// Rewrites what an expression contains, but not the expression itself (the operand of `.await`, an
+    /// operation of `select!` or `join!`).
     fn visit_operand(&mut self, expr: &mut Expr) {
         match peel_parens(expr) {
             expr @ (Expr::Call(_) | Expr::MethodCall(_)) => visit_mut::visit_expr_mut(self, expr),
@@ -199,6 +232,11 @@ impl VisitMut for Rewriter<'_> {
     }
 
     fn visit_macro_mut(&mut self, mac: &mut Macro) {
+        match mac.path.segments.last().map(|last| last.ident.to_string()).as_deref() {
+            Some("select") => return self.rewrite_select(mac),
+            Some("join" | "try_join") => return self.rewrite_join(mac),
+            _ => {}
+        }
         if !is_expression_macro(&mac.path) {
             return;
         }
@@ -276,5 +314,53 @@ impl ToTokens for RepeatArgs {
         self.value.to_tokens(tokens);
         self.semi.to_tokens(tokens);
         self.len.to_tokens(tokens);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    /// The body rewritten by a coroutine with no declared return type, as a string.
+    fn rewrite(mut body: Block) -> String {
+        Rewriter::new(&parse_quote!(::coro), None).rewrite_body(&mut body);
+        body.into_token_stream().to_string()
+    }
+
+    #[test]
+    fn select_operations_are_raced_and_bodies_rewritten() {
+        let rewritten = rewrite(parse_quote!({
+            coro::select! {
+                v = rx.recv() => handle(v),
+                _ = sleep(millis(5)), if ticking() => { tick(); }
+                default => idle(),
+            }
+        }));
+        for call in
+            ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "ticking ()", "tick ()", "idle ()"]
+        {
+            let awaited = format!("auto_await ! ({call}");
+            let expected = !matches!(call, "rx . recv ()" | "sleep (");
+            assert_eq!(rewritten.contains(&awaited), expected, "{call} in {rewritten}");
+        }
+    }
+
+    #[test]
+    fn join_operations_run_together_and_their_arguments_are_rewritten() {
+        let rewritten = rewrite(parse_quote!({
+            let (a, b) = coro::try_join!(double(half(x)), other())?;
+        }));
+        assert!(rewritten.contains("auto_await ! (half (x)"), "{rewritten}");
+        assert!(!rewritten.contains("auto_await ! (double"), "{rewritten}");
+        assert!(!rewritten.contains("auto_await ! (other"), "{rewritten}");
+    }
+
+    #[test]
+    fn a_malformed_select_is_left_for_the_macro_to_report() {
+        let rewritten = rewrite(parse_quote!({
+            select! { f() => g() }
+        }));
+        assert!(!rewritten.contains("auto_await"), "{rewritten}");
     }
 }

@@ -2,10 +2,11 @@
 //!
 //! `coro-core` cannot depend on this crate, so its [`Runtime`](coro_core::Runtime) knows nothing of I/O;
 //! [`Builder::build`] creates the runtime's [`Driver`](crate::reactor::Driver), makes it every worker's
-//! parker (`park_with`) and the runtime's extension (how sockets and timers created on the runtime's threads
-//! find it), and shuts it down after the scheduler when the [`Runtime`] is dropped. The `coro` facade
-//! exports these as `coro::Runtime`, `coro::Builder` and `coro::run`, so `#[coro::main]` and `#[coro::test]`
-//! get the reactor too.
+//! parker (`park_with`), the runtime's extension (how sockets and timers created on the runtime's threads
+//! find it) and its timer store (`timer`, for `coro-core`'s timed operations such as
+//! `chan::Receiver::recv_timeout`), and shuts it down after the scheduler when the [`Runtime`] is dropped.
+//! The `coro` facade exports these as `coro::Runtime`, `coro::Builder` and `coro::run`, so `#[coro::main]`
+//! and `#[coro::test]` get the reactor too.
 
 use crate::reactor::Driver;
 use crate::reactor::park::Parker;
@@ -59,6 +60,7 @@ impl Builder {
         let inner = self
             .inner
             .extension(driver.clone())
+            .timer(driver.clone())
             .park_with(move |index| Box::new(Parker::new(&for_parkers, index)))
             .build()?;
         Ok(Runtime { inner: Some(inner), driver })

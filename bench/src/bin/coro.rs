@@ -1,13 +1,19 @@
 //! coro: `coro::Runtime::builder().workers(n).build()`, `coro::spawn` and `JoinHandle::join`,
 //! `coro::yield_now`, `coro::sync::oneshot`.
 //!
+//! Sync suite: `coro::chan::bounded` (multi-producer multi-consumer) and `coro::sync::Mutex`.
+//!
 //! Written with plain `async` blocks and explicit `.await`s, like the peers: a `#[coro::coroutine]` body is
 //! the same state machine (the macro only inserts the `.await`s), so the scheduler is what is measured.
 
-use coro::sync::oneshot;
+use coro::chan::bounded;
+use coro::sync::{Mutex, oneshot};
 use coro::yield_now;
-use coro_bench::{Idle, Runtime, prefault, rss_bytes, started, started_count, trivial};
+use coro_bench::{
+    Idle, Runtime, SyncRuntime, prefault, rss_bytes, started, started_count, trivial, yields_in_section,
+};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct Coro(coro::Runtime);
@@ -111,6 +117,95 @@ impl Runtime for Coro {
                 joined(h.join().await);
             }
             Idle { rss_before, rss_parked }
+        })
+    }
+}
+
+impl SyncRuntime for Coro {
+    fn pingpong(&self, round_trips: usize) -> Duration {
+        self.root(async move {
+            let (ping, pinged) = bounded(1);
+            let (pong, ponged) = bounded(1);
+            let start = Instant::now();
+            let echo = coro::spawn(async move {
+                while let Ok(v) = pinged.recv().await {
+                    pong.send(v).await.unwrap();
+                }
+            });
+            for i in 0..round_trips {
+                ping.send(i).await.unwrap();
+                assert_eq!(ponged.recv().await.ok(), Some(i));
+            }
+            drop(ping);
+            joined(echo.join().await);
+            start.elapsed()
+        })
+    }
+
+    fn mpmc(&self, producers: usize, consumers: usize, capacity: usize, messages: usize) -> Duration {
+        self.root(async move {
+            let each = messages / producers;
+            let total = each * producers;
+            let (tx, rx) = bounded(capacity);
+            let start = Instant::now();
+            let consumers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    let rx = rx.clone();
+                    coro::spawn(async move {
+                        let mut received = 0;
+                        while rx.recv().await.is_ok() {
+                            received += 1;
+                        }
+                        received
+                    })
+                })
+                .collect();
+            let producers: Vec<_> = (0..producers)
+                .map(|_| {
+                    let tx = tx.clone();
+                    coro::spawn(async move {
+                        for i in 0..each {
+                            tx.send(i).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            drop((tx, rx));
+            for p in producers {
+                joined(p.join().await);
+            }
+            let mut received = 0;
+            for c in consumers {
+                received += joined(c.join().await);
+            }
+            assert_eq!(received, total);
+            start.elapsed()
+        })
+    }
+
+    fn mutex(&self, tasks: usize, iters: usize, yield_every: usize) -> Duration {
+        self.root(async move {
+            let counter = Arc::new(Mutex::new(0));
+            let start = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let counter = counter.clone();
+                    coro::spawn(async move {
+                        for i in 0..iters {
+                            let mut n = counter.lock().await;
+                            *n += 1;
+                            if yields_in_section(i, yield_every) {
+                                yield_now().await;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                joined(h.join().await);
+            }
+            assert_eq!(*counter.lock().await, tasks * iters);
+            start.elapsed()
         })
     }
 }

@@ -1,11 +1,20 @@
 //! may: stackful coroutines, `may::config().set_workers(n)` (workers pinned to cores, may's default), the
 //! default 32 KiB stacks, `go!` and a blocking `JoinHandle::join`, `may::coroutine::yield_now`, and
 //! `may::sync::mpsc` as the oneshot (may has no oneshot type).
+//!
+//! Sync suite: may's channels are unbounded (it has no bounded channel), so `pingpong` uses
+//! `may::sync::mpsc::channel` where the others use bounded(1) (with one value in flight each way, the bound
+//! never matters there), and `mpmc` uses `may::sync::mpmc::channel`, where producers never wait for room;
+//! `may::sync::Mutex` for `mutex`. All of them block the coroutine, not the thread.
 
-use coro_bench::{Idle, Runtime, prefault, rss_bytes, started, started_count, trivial};
+use coro_bench::{
+    Idle, Runtime, SyncRuntime, prefault, rss_bytes, started, started_count, trivial, yields_in_section,
+};
 use may::coroutine::yield_now;
 use may::go;
 use may::sync::mpsc::{Sender, channel};
+use may::sync::{Mutex, mpmc};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 struct May;
@@ -111,6 +120,95 @@ impl Runtime for May {
             .and_then(|s| s.trim().parse().ok())
             .unwrap_or(65530);
         max_maps.saturating_sub(5_000) / 2 / 10_000 * 10_000
+    }
+}
+
+impl SyncRuntime for May {
+    fn pingpong(&self, round_trips: usize) -> Duration {
+        self.root(move || {
+            let (ping, pinged) = channel();
+            let (pong, ponged) = channel();
+            let start = Instant::now();
+            let echo = go!(move || {
+                while let Ok(v) = pinged.recv() {
+                    pong.send(v).unwrap();
+                }
+            });
+            for i in 0..round_trips {
+                ping.send(i).unwrap();
+                assert_eq!(ponged.recv(), Ok(i));
+            }
+            drop(ping);
+            echo.join().unwrap();
+            start.elapsed()
+        })
+    }
+
+    fn mpmc(&self, producers: usize, consumers: usize, _capacity: usize, messages: usize) -> Duration {
+        self.root(move || {
+            let each = messages / producers;
+            let total = each * producers;
+            let (tx, rx) = mpmc::channel();
+            let start = Instant::now();
+            let consumers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    let rx = rx.clone();
+                    go!(move || {
+                        let mut received = 0;
+                        while rx.recv().is_ok() {
+                            received += 1;
+                        }
+                        received
+                    })
+                })
+                .collect();
+            let producers: Vec<_> = (0..producers)
+                .map(|_| {
+                    let tx = tx.clone();
+                    go!(move || {
+                        for i in 0..each {
+                            tx.send(i).unwrap();
+                        }
+                    })
+                })
+                .collect();
+            drop((tx, rx));
+            for p in producers {
+                p.join().unwrap();
+            }
+            let mut received = 0;
+            for c in consumers {
+                received += c.join().unwrap();
+            }
+            assert_eq!(received, total);
+            start.elapsed()
+        })
+    }
+
+    fn mutex(&self, tasks: usize, iters: usize, yield_every: usize) -> Duration {
+        self.root(move || {
+            let counter = Arc::new(Mutex::new(0));
+            let start = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let counter = counter.clone();
+                    go!(move || {
+                        for i in 0..iters {
+                            let mut n = counter.lock().unwrap();
+                            *n += 1;
+                            if yields_in_section(i, yield_every) {
+                                yield_now();
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.join().unwrap();
+            }
+            assert_eq!(*counter.lock().unwrap(), tasks * iters);
+            start.elapsed()
+        })
     }
 }
 

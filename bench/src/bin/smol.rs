@@ -6,13 +6,20 @@
 //! Not `smol::channel::bounded(1)` (async-channel) as the oneshot: it costs about 850 bytes more per parked
 //! task (1,057 B/task in all, against 209 with `async_oneshot` or `futures::channel::oneshot`), which would
 //! measure the channel rather than the executor.
+//!
+//! Sync suite: `smol::channel` (async-channel, a multi-producer multi-consumer channel) and `smol::lock::Mutex`
+//! (async-lock).
 
 use async_oneshot::{Sender, oneshot};
-use coro_bench::{Idle, Runtime, prefault, rss_bytes, started, started_count, trivial};
+use coro_bench::{
+    Idle, Runtime, SyncRuntime, prefault, rss_bytes, started, started_count, trivial, yields_in_section,
+};
 use smol::channel::bounded;
 use smol::future::yield_now;
+use smol::lock::Mutex;
 use smol::{Executor, block_on};
 use std::future::Future;
+use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
@@ -133,6 +140,95 @@ impl Runtime for Smol {
                 t.await;
             }
             Idle { rss_before, rss_parked }
+        })
+    }
+}
+
+impl SyncRuntime for Smol {
+    fn pingpong(&self, round_trips: usize) -> Duration {
+        self.root(async move {
+            let (ping, pinged) = bounded(1);
+            let (pong, ponged) = bounded(1);
+            let start = Instant::now();
+            let echo = EX.spawn(async move {
+                while let Ok(v) = pinged.recv().await {
+                    pong.send(v).await.unwrap();
+                }
+            });
+            for i in 0..round_trips {
+                ping.send(i).await.unwrap();
+                assert_eq!(ponged.recv().await, Ok(i));
+            }
+            drop(ping);
+            echo.await;
+            start.elapsed()
+        })
+    }
+
+    fn mpmc(&self, producers: usize, consumers: usize, capacity: usize, messages: usize) -> Duration {
+        self.root(async move {
+            let each = messages / producers;
+            let total = each * producers;
+            let (tx, rx) = bounded(capacity);
+            let start = Instant::now();
+            let consumers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    let rx = rx.clone();
+                    EX.spawn(async move {
+                        let mut received = 0;
+                        while rx.recv().await.is_ok() {
+                            received += 1;
+                        }
+                        received
+                    })
+                })
+                .collect();
+            let producers: Vec<_> = (0..producers)
+                .map(|_| {
+                    let tx = tx.clone();
+                    EX.spawn(async move {
+                        for i in 0..each {
+                            tx.send(i).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            drop((tx, rx));
+            for p in producers {
+                p.await;
+            }
+            let mut received = 0;
+            for c in consumers {
+                received += c.await;
+            }
+            assert_eq!(received, total);
+            start.elapsed()
+        })
+    }
+
+    fn mutex(&self, tasks: usize, iters: usize, yield_every: usize) -> Duration {
+        self.root(async move {
+            let counter = Arc::new(Mutex::new(0));
+            let start = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let counter = counter.clone();
+                    EX.spawn(async move {
+                        for i in 0..iters {
+                            let mut n = counter.lock().await;
+                            *n += 1;
+                            if yields_in_section(i, yield_every) {
+                                yield_now().await;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for t in handles {
+                t.await;
+            }
+            assert_eq!(*counter.lock().await, tasks * iters);
+            start.elapsed()
         })
     }
 }

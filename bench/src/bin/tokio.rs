@@ -1,11 +1,18 @@
 //! tokio: a multi-thread runtime with N workers (also for N = 1, so that 1 worker compares like with like),
 //! with the I/O and time drivers enabled as `#[tokio::main]` does; `tokio::spawn`, `JoinHandle` awaited,
 //! `tokio::task::yield_now`, `tokio::sync::oneshot`.
+//!
+//! Sync suite: `tokio::sync::mpsc::channel` and `tokio::sync::Mutex`. tokio has no multi-consumer channel;
+//! for `mpmc` the consumers share the one `mpsc::Receiver` behind a `tokio::sync::Mutex` (each takes the lock
+//! for one `recv`), the usual way to get a work queue out of tokio's own primitives.
 
-use coro_bench::{Idle, Runtime, prefault, rss_bytes, started, started_count, trivial};
+use coro_bench::{
+    Idle, Runtime, SyncRuntime, prefault, rss_bytes, started, started_count, trivial, yields_in_section,
+};
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
-use tokio::sync::oneshot;
+use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::yield_now;
 
 struct Tokio(tokio::runtime::Runtime);
@@ -97,6 +104,96 @@ impl Runtime for Tokio {
                 h.await.unwrap();
             }
             Idle { rss_before, rss_parked }
+        })
+    }
+}
+
+impl SyncRuntime for Tokio {
+    fn pingpong(&self, round_trips: usize) -> Duration {
+        self.root(async move {
+            let (ping, mut pinged) = mpsc::channel(1);
+            let (pong, mut ponged) = mpsc::channel(1);
+            let start = Instant::now();
+            let echo = tokio::spawn(async move {
+                while let Some(v) = pinged.recv().await {
+                    pong.send(v).await.unwrap();
+                }
+            });
+            for i in 0..round_trips {
+                ping.send(i).await.unwrap();
+                assert_eq!(ponged.recv().await, Some(i));
+            }
+            drop(ping);
+            echo.await.unwrap();
+            start.elapsed()
+        })
+    }
+
+    fn mpmc(&self, producers: usize, consumers: usize, capacity: usize, messages: usize) -> Duration {
+        self.root(async move {
+            let each = messages / producers;
+            let total = each * producers;
+            let (tx, rx) = mpsc::channel(capacity);
+            let rx = Arc::new(Mutex::new(rx));
+            let start = Instant::now();
+            let consumers: Vec<_> = (0..consumers)
+                .map(|_| {
+                    let rx = rx.clone();
+                    tokio::spawn(async move {
+                        let mut received = 0;
+                        while rx.lock().await.recv().await.is_some() {
+                            received += 1;
+                        }
+                        received
+                    })
+                })
+                .collect();
+            let producers: Vec<_> = (0..producers)
+                .map(|_| {
+                    let tx = tx.clone();
+                    tokio::spawn(async move {
+                        for i in 0..each {
+                            tx.send(i).await.unwrap();
+                        }
+                    })
+                })
+                .collect();
+            drop((tx, rx));
+            for p in producers {
+                p.await.unwrap();
+            }
+            let mut received = 0;
+            for c in consumers {
+                received += c.await.unwrap();
+            }
+            assert_eq!(received, total);
+            start.elapsed()
+        })
+    }
+
+    fn mutex(&self, tasks: usize, iters: usize, yield_every: usize) -> Duration {
+        self.root(async move {
+            let counter = Arc::new(Mutex::new(0));
+            let start = Instant::now();
+            let handles: Vec<_> = (0..tasks)
+                .map(|_| {
+                    let counter = counter.clone();
+                    tokio::spawn(async move {
+                        for i in 0..iters {
+                            let mut n = counter.lock().await;
+                            *n += 1;
+                            if yields_in_section(i, yield_every) {
+                                yield_now().await;
+                            }
+                        }
+                    })
+                })
+                .collect();
+            for h in handles {
+                h.await.unwrap();
+            }
+            assert_eq!(*counter.lock().await, tasks * iters);
+            start.elapsed()
         })
     }
 }

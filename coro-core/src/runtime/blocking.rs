@@ -57,6 +57,11 @@ impl Schedule for BlockingSchedule {
         task.shutdown();
     }
 
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        // Only reachable if a blocking task waited, which it never does; it could never be woken: cancel it.
+        Err(task)
+    }
+
     fn release(&self, _task: &Task) -> Option<Task> {
         None
     }
@@ -111,9 +116,8 @@ impl Pool {
         R: Send + 'static,
     {
         // SAFETY: the closure and its output are `Send`; any pool thread may run and drop them.
-        let (task, notified, join) = unsafe { task::new_task(BlockingTask(Some(f)), BlockingSchedule) };
         // Blocking tasks are not in an owned list: the queue (and the running thread) keep them alive.
-        drop(task);
+        let (notified, join) = unsafe { task::new_task(BlockingTask(Some(f)), BlockingSchedule) };
         let mut state = lock(&self.inner.state);
         if state.shutdown {
             drop(state);

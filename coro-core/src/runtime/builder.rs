@@ -3,6 +3,7 @@
 use super::blocking::Pool;
 use super::park::{Park, Parker};
 use super::task::JoinHandle;
+use super::timer::Timer;
 use super::worker::{self, Core, MainWaker, Shared, ThreadCx};
 use crate::loom::AtomicBool;
 use std::any::Any;
@@ -37,6 +38,7 @@ pub struct Builder {
     thread_name: String,
     park: Option<ParkFactory>,
     extension: Option<Extension>,
+    timer: Option<Arc<dyn Timer>>,
 }
 
 impl Builder {
@@ -49,6 +51,7 @@ impl Builder {
             thread_name: "coro".to_owned(),
             park: None,
             extension: None,
+            timer: None,
         }
     }
 
@@ -91,6 +94,14 @@ impl Builder {
         self
     }
 
+    /// The timers behind the runtime's timed operations of this crate (such as
+    /// [`recv_timeout`](crate::chan::Receiver::recv_timeout)); without one they panic. `coro::Runtime`
+    /// installs its reactor's timers here.
+    pub fn timer(mut self, timer: Arc<dyn Timer>) -> Builder {
+        self.timer = Some(timer);
+        self
+    }
+
     fn worker_count(&self) -> io::Result<usize> {
         let n = match self.workers {
             Some(n) => n,
@@ -121,7 +132,7 @@ impl Builder {
             .collect();
         let pool =
             Pool::new(self.max_blocking_threads, self.keep_alive, format!("{}-blocking", self.thread_name));
-        let (shared, mut cores) = Shared::new(parks, pool, self.extension.clone());
+        let (shared, mut cores) = Shared::new(parks, pool, self.extension.clone(), self.timer.clone());
         shared.blocking.set_runtime(&shared);
         let rest = cores.split_off(1);
         let core0 = cores.pop();

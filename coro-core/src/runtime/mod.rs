@@ -18,6 +18,7 @@
 //! - [`park`]: how an idle worker sleeps (the I/O driver's hook).
 //! - [`coop`]: the per-poll operation budget.
 //! - [`blocking`]: the thread pool behind [`spawn_blocking`].
+//! - [`timer`]: the hook through which a driver's timers serve this crate's timed operations.
 //!
 //! Every module opens with its design notes.
 
@@ -30,10 +31,12 @@ pub mod park;
 pub(crate) mod queue;
 mod scoped;
 pub(crate) mod task;
+pub mod timer;
 pub(crate) mod worker;
 
 pub use builder::{Builder, Extension, Runtime, WORKERS_ENV};
 pub use task::{Join, JoinError, JoinHandle};
+pub use timer::Timer;
 
 use std::future::Future;
 
@@ -85,7 +88,7 @@ where
     T: Send + 'static,
 {
     worker::with_current(|cx| match cx {
-        Some(cx) => cx.shared.spawn(future),
+        Some(cx) => cx.spawn(future),
         None => panic!("`coro::spawn` {OUTSIDE}"),
     })
 }

@@ -42,7 +42,8 @@
 //! `Runtime` drop sets the shutdown flag, closes the injector and unparks every worker. Each worker, on its
 //! own thread, closes its inbox, cancels its `spawn_local` tasks (dropping their futures on the thread they
 //! belong to), cancels every task of the shared owned list it can claim (tasks running elsewhere are marked
-//! cancelled and cancelled by their poller when the poll returns), and drops the references in its queues.
+//! cancelled and cancelled by their poller when the poll returns), and drops the references in its queues
+//! (which cancels the tasks never polled: they are in no list yet).
 //! Then the runtime joins the worker threads and shuts the blocking pool down. Every task is then complete,
 //! its future dropped, and freed as soon as the last `JoinHandle` or waker referring to it goes.
 
@@ -81,6 +82,7 @@ pub(crate) struct Shared {
     pub(crate) owned: OwnedList,
     pub(crate) blocking: Pool,
     pub(crate) extension: Option<super::Extension>,
+    pub(crate) timer: Option<Arc<dyn super::Timer>>,
     shutdown: AtomicBool,
 }
 
@@ -151,6 +153,35 @@ impl ThreadCx {
         super::scoped::set(&CURRENT, self, f)
     }
 
+    /// Spawns a task on this thread's runtime.
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.shared.spawn_from(Some(self), future)
+    }
+
+    /// Puts a task of this thread's runtime into this worker's core, or returns it if it must go to the
+    /// injector (not a worker, or the core is out or in use).
+    fn schedule_here(&self, task: Notified, placement: Placement) -> Option<Notified> {
+        if self.in_driver.get() {
+            // Wakes dispatched by this worker's I/O driver are collected for the injector (see `dispatching`).
+            self.dispatched.borrow_mut().push(task);
+            return None;
+        }
+        if self.worker.is_none() {
+            return Some(task);
+        }
+        match self.core.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
+            Some(core) => {
+                core.schedule_local(&self.shared, task, placement);
+                None
+            }
+            None => Some(task),
+        }
+    }
+
     pub(crate) fn take_core(&self) -> Option<Box<Core>> {
         self.core.borrow_mut().take()
     }
@@ -168,8 +199,9 @@ impl ThreadCx {
         };
         let scheduler = LocalScheduler { shared: self.shared.clone(), index };
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
-        // polled and dropped here only (shutdown cancels it on this thread too).
-        let (task, notified, join) = unsafe { task::new_task(future, scheduler) };
+        // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
+        // `Notified` dropped elsewhere does not cancel it there.
+        let (task, notified, join) = unsafe { task::new_bound_task(future, scheduler) };
         match self.shared.remotes[index].locals.bind(task) {
             Ok(()) => self.shared.schedule_pinned(index, notified),
             Err(task) => {
@@ -187,6 +219,7 @@ impl Shared {
         parks: Vec<Box<dyn Park>>,
         blocking: Pool,
         extension: Option<super::Extension>,
+        timer: Option<Arc<dyn super::Timer>>,
     ) -> (Arc<Shared>, Vec<Box<Core>>) {
         let n = parks.len();
         let mut remotes = Vec::with_capacity(n);
@@ -219,6 +252,7 @@ impl Shared {
             owned: OwnedList::new(n * 4),
             blocking,
             extension,
+            timer,
             shutdown: AtomicBool::new(false),
         });
         (shared, cores)
@@ -228,22 +262,39 @@ impl Shared {
         self.shutdown.load(Acquire)
     }
 
+    /// Spawns a task from any thread (see [`ThreadCx::spawn`] for the runtime's own threads).
     pub(crate) fn spawn<F>(self: &Arc<Self>, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
         F::Output: Send + 'static,
     {
-        // SAFETY: the future and its output are `Send`: any worker may poll and drop them.
-        let (task, notified, join) = unsafe { task::new_task(future, self.clone()) };
-        match self.owned.bind(task) {
-            Ok(()) => self.schedule(notified, Placement::Back),
-            Err(task) => {
-                // The runtime is shutting down: the task is cancelled before it ever runs.
-                drop(notified);
-                task.shutdown();
-            }
-        }
+        with_current(|cx| self.spawn_from(cx, future))
+    }
+
+    /// Spawns a task from a thread whose context is `cx`.
+    fn spawn_from<F>(self: &Arc<Self>, cx: Option<&ThreadCx>, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
+        // owned list if it ever waits; during shutdown, it is cancelled where its `Notified` is dropped.
+        let (notified, join) = unsafe { task::new_task(future, self.clone()) };
+        self.schedule_from(cx, notified, Placement::Back);
         join
+    }
+
+    /// Schedules a task of this runtime from a thread whose context is `cx`: into that worker's core if the
+    /// thread is one of this runtime's workers, else into the injector.
+    fn schedule_from(self: &Arc<Self>, cx: Option<&ThreadCx>, task: Notified, placement: Placement) {
+        let task = match cx {
+            Some(cx) if Arc::ptr_eq(&cx.shared, self) => cx.schedule_here(task, placement),
+            _ => Some(task),
+        };
+        if let Some(task) = task {
+            self.inject.push(task);
+            self.notify_parked();
+        }
     }
 
     /// Queues a `spawn_local` task on its worker.
@@ -316,27 +367,11 @@ impl Shared {
 
 impl Schedule for Arc<Shared> {
     fn schedule(&self, task: Notified, placement: Placement) {
-        let task = with_current(|cx| match cx {
-            // Wakes dispatched by this worker's I/O driver are collected for the injector (see `dispatching`).
-            Some(cx) if cx.in_driver.get() && Arc::ptr_eq(&cx.shared, self) => {
-                cx.dispatched.borrow_mut().push(task);
-                None
-            }
-            Some(cx) if cx.worker.is_some() && Arc::ptr_eq(&cx.shared, self) => {
-                match cx.core.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
-                    Some(core) => {
-                        core.schedule_local(self, task, placement);
-                        None
-                    }
-                    None => Some(task),
-                }
-            }
-            _ => Some(task),
-        });
-        if let Some(task) = task {
-            self.inject.push(task);
-            self.notify_parked();
-        }
+        with_current(|cx| self.schedule_from(cx, task, placement));
+    }
+
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.owned.bind(task)
     }
 
     fn release(&self, task: &Task) -> Option<Task> {
@@ -353,6 +388,10 @@ pub(crate) struct LocalScheduler {
 impl Schedule for LocalScheduler {
     fn schedule(&self, task: Notified, _: Placement) {
         self.shared.schedule_pinned(self.index, task);
+    }
+
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.shared.remotes[self.index].locals.bind(task)
     }
 
     fn release(&self, task: &Task) -> Option<Task> {

@@ -79,12 +79,27 @@ where
 
     /// One read, for `futures_io::AsyncRead` (no timeout: a poll-based caller keeps no operation state).
     pub(crate) fn poll_read(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
-        self.registration.poll_io(cx, Direction::Read, || (&self.io).read(buf))
+        self.poll_op(cx, &mut ReadOp(buf))
     }
 
     /// One write, for `futures_io::AsyncWrite`.
     pub(crate) fn poll_write(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
-        self.registration.poll_io(cx, Direction::Write, || (&self.io).write(buf))
+        self.poll_op(cx, &mut WriteOp(buf))
+    }
+}
+
+impl<S: Source> IoStream<S> {
+    /// Attempts `op` until it completes, fails or must wait for readiness.
+    fn poll_op<O: Op<S>>(&self, cx: &mut Context<'_>, op: &mut O) -> Poll<io::Result<O::Output>> {
+        loop {
+            let step = ready!(self.registration.poll_io(cx, O::DIRECTION, || op.attempt(&self.io)))?;
+            if step.spent {
+                self.registration.clear_readiness(O::DIRECTION);
+            }
+            if let Some(output) = step.output {
+                return Poll::Ready(Ok(output));
+            }
+        }
     }
 }
 
@@ -130,10 +145,23 @@ impl Connecting for mio::net::UnixStream {
 }
 
 /// What an attempt at a transfer's system call achieved.
-enum Step<T> {
-    Done(T),
-    /// Progress was made (part of a `write_all`): try again at once.
-    More,
+struct Step<T> {
+    /// The transfer's result once it is complete; `None` after progress on part of it (a `write_all`).
+    output: Option<T>,
+    /// The call moved fewer bytes than asked, so the socket's buffer is spent in this direction.
+    spent: bool,
+}
+
+impl<T> Step<T> {
+    /// A call that moved `n` of the `asked` bytes, completing the transfer with `output`.
+    fn done(output: T, n: usize, asked: usize) -> Step<T> {
+        Step { output: Some(output), spent: is_short(n, asked) }
+    }
+}
+
+/// `n` of `asked` bytes is a short transfer (zero is end of file, or an empty buffer: nothing proven).
+fn is_short(n: usize, asked: usize) -> bool {
+    0 < n && n < asked
 }
 
 /// A transfer: the system call to try, in which direction, and when it is done.
@@ -156,7 +184,7 @@ where
     const NAME: &'static str = "read";
 
     fn attempt(&mut self, io: &S) -> io::Result<Step<usize>> {
-        { io }.read(self.0).map(Step::Done)
+        { io }.read(self.0).map(|n| Step::done(n, n, self.0.len()))
     }
 }
 
@@ -171,7 +199,7 @@ where
     const NAME: &'static str = "write";
 
     fn attempt(&mut self, io: &S) -> io::Result<Step<usize>> {
-        { io }.write(self.0).map(Step::Done)
+        { io }.write(self.0).map(|n| Step::done(n, n, self.0.len()))
     }
 }
 
@@ -189,13 +217,16 @@ where
     const NAME: &'static str = "write";
 
     fn attempt(&mut self, io: &S) -> io::Result<Step<()>> {
-        if self.written < self.buf.len() {
-            match { io }.write(&self.buf[self.written..])? {
+        let asked = self.buf.len() - self.written;
+        let n = match asked {
+            0 => 0,
+            _ => match { io }.write(&self.buf[self.written..])? {
                 0 => return Err(io::ErrorKind::WriteZero.into()),
-                n => self.written += n,
-            }
-        }
-        Ok(if self.written == self.buf.len() { Step::Done(()) } else { Step::More })
+                n => n,
+            },
+        };
+        self.written += n;
+        Ok(Step { output: (n == asked).then_some(()), spent: is_short(n, asked) })
     }
 }
 
@@ -212,13 +243,8 @@ impl<S: Source, O: Op<S> + Unpin> Future for Transfer<'_, S, O> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         let stream = this.stream;
-        loop {
-            match stream.registration.poll_io(cx, O::DIRECTION, || this.op.attempt(&stream.io)) {
-                Poll::Ready(Ok(Step::Done(output))) => return Poll::Ready(Ok(output)),
-                Poll::Ready(Ok(Step::More)) => continue,
-                Poll::Ready(Err(err)) => return Poll::Ready(Err(err)),
-                Poll::Pending => break,
-            }
+        if let Poll::Ready(result) = stream.poll_op(cx, &mut this.op) {
+            return Poll::Ready(result);
         }
         let timeout = match O::DIRECTION {
             Direction::Read => stream.read_timeout.get(),

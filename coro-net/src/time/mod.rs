@@ -37,7 +37,7 @@
 
 use crate::reactor::{Driver, lock};
 use coro_core::Suspend;
-use coro_core::runtime::coop;
+use coro_core::runtime::{Timer, coop};
 use slab::Slab;
 use std::collections::BTreeSet;
 use std::fmt;
@@ -175,11 +175,7 @@ impl Sleep {
     /// Removes the timer entry, if any.
     fn cancel(&mut self) {
         if let Some((driver, key)) = self.registered.take() {
-            let mut timers = lock(&driver.timers);
-            let entry = timers.entries.remove(key);
-            if !entry.fired {
-                timers.queue.remove(&(entry.deadline, key));
-            }
+            driver.remove(key);
         }
     }
 
@@ -200,24 +196,7 @@ impl Sleep {
         let coop = ready!(coop::poll_proceed(cx));
         let ready = match &self.registered {
             None => self.register(cx),
-            Some((driver, key)) => {
-                let mut timers = lock(&driver.timers);
-                if timers.shutdown {
-                    drop(timers);
-                    panic!("a coro timer was polled after its runtime shut down");
-                }
-                let now = timers.now_ms(Instant::now());
-                let entry = &mut timers.entries[*key];
-                if entry.fired || entry.deadline <= now {
-                    true
-                } else {
-                    match &entry.waker {
-                        Some(waker) if waker.will_wake(cx.waker()) => {}
-                        _ => entry.waker = Some(cx.waker().clone()),
-                    }
-                    false
-                }
-            }
+            Some((driver, key)) => driver.poll_due(*key, cx.waker()),
         };
         if !ready {
             return Poll::Pending;
@@ -236,25 +215,70 @@ impl Sleep {
                  or `coro::Runtime::builder()...block_on`"
             )
         });
-        let mut timers = lock(&driver.timers);
-        if timers.shutdown {
-            drop(timers);
-            panic!("a coro timer was polled after its runtime shut down");
+        match driver.insert(self.deadline, cx.waker()) {
+            Some(key) => {
+                self.registered = Some((driver, key));
+                false
+            }
+            None => true,
         }
-        let deadline = timers.deadline_ms(self.deadline);
+    }
+}
+
+/// The timer store, also serving `coro-core`'s timed operations (`chan::Receiver::recv_timeout`): the
+/// runtime installs its driver with `coro_core::Builder::timer`.
+impl Timer for Driver {
+    fn insert(&self, deadline: Instant, waker: &Waker) -> Option<usize> {
+        let mut timers = lock_live(self);
+        let deadline = timers.deadline_ms(deadline);
         if deadline <= timers.now_ms(Instant::now()) {
-            return true;
+            return None;
         }
-        let key = timers.entries.insert(Entry { deadline, waker: Some(cx.waker().clone()), fired: false });
+        let key = timers.entries.insert(Entry { deadline, waker: Some(waker.clone()), fired: false });
         timers.queue.insert((deadline, key));
         let wake_driver = timers.polling_until.is_some_and(|until| deadline < until);
         drop(timers);
         if wake_driver {
-            driver.wake();
+            self.wake();
         }
-        self.registered = Some((driver, key));
+        Some(key)
+    }
+
+    fn poll_due(&self, key: usize, waker: &Waker) -> bool {
+        let mut timers = lock_live(self);
+        let now = timers.now_ms(Instant::now());
+        let entry = &mut timers.entries[key];
+        if entry.fired || entry.deadline <= now {
+            return true;
+        }
+        match &entry.waker {
+            Some(current) if current.will_wake(waker) => {}
+            _ => entry.waker = Some(waker.clone()),
+        }
         false
     }
+
+    fn remove(&self, key: usize) {
+        let mut timers = lock(&self.timers);
+        let entry = timers.entries.remove(key);
+        if !entry.fired {
+            timers.queue.remove(&(entry.deadline, key));
+        }
+    }
+}
+
+/// Locks the timers of a driver that has not shut down.
+///
+/// # Panics
+///
+/// If it has: a timer outlived its runtime.
+fn lock_live(driver: &Driver) -> std::sync::MutexGuard<'_, Timers> {
+    let timers = lock(&driver.timers);
+    if timers.shutdown {
+        drop(timers);
+        panic!("a coro timer was polled after its runtime shut down");
+    }
+    timers
 }
 
 impl Future for Sleep {

@@ -1,13 +1,13 @@
 //! `JoinHandle`, the `join()` operation, and `JoinError`.
 
-use super::raw::Header;
+use super::raw::{self, Header};
 use crate::Suspend;
 use crate::runtime::coop;
 use std::any::Any;
 use std::fmt;
 use std::future::Future;
 use std::marker::PhantomData;
-use std::mem::ManuallyDrop;
+use std::mem::{ManuallyDrop, MaybeUninit};
 use std::pin::Pin;
 use std::ptr::NonNull;
 use std::sync::{Mutex, MutexGuard};
@@ -102,15 +102,21 @@ impl<T> Future for Join<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let coop = ready!(coop::poll_proceed(cx));
-        let mut out: Poll<Result<T, JoinError>> = Poll::Pending;
         let header = self.handle.header();
-        // SAFETY: `out` has the task's output type, as the vtable expects.
-        unsafe { (header.vtable.try_read_output)(self.handle.ptr, (&raw mut out).cast(), cx.waker()) };
-        if out.is_ready() {
-            coop.made_progress();
+        let snapshot = header.state.load();
+        if !snapshot.is_complete() && !raw::register_join_waker(header, snapshot, cx.waker()) {
+            // A pending operation spends no budget: only a completed join asks for it.
+            return Poll::Pending;
         }
-        out
+        ready!(coop::poll_proceed(cx)).made_progress();
+        let mut out = MaybeUninit::<Result<T, JoinError>>::uninit();
+        // SAFETY: the task is complete and the handle has join interest, so the output is ours to read; `out`
+        // has the task's output type, as the vtable expects, and is initialized by the call (which panics
+        // before writing if the output was already taken).
+        unsafe {
+            (header.vtable.read_output)(self.handle.ptr, out.as_mut_ptr().cast());
+            Poll::Ready(out.assume_init())
+        }
     }
 }
 

@@ -24,6 +24,9 @@ impl Schedule for TestSched {
         assert!(queue.iter().all(|t| t.0.header_ptr() != task.0.header_ptr()), "task queued twice");
         queue.push_back(task);
     }
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.0.list.bind(task)
+    }
     fn release(&self, task: &Task) -> Option<Task> {
         self.0.list.remove(task)
     }
@@ -38,9 +41,7 @@ impl TestSched {
         F::Output: Send,
     {
         // SAFETY: `Send` future.
-        let (task, notified, join) = unsafe { new_task(f, self.clone()) };
-        self.list.bind(task).unwrap();
-        (notified, join)
+        unsafe { new_task(f, self.clone()) }
     }
     /// Runs everything queued until the queue is empty.
     fn drain(&self) {
@@ -248,34 +249,78 @@ fn loom_inject_push_vs_close() {
             task.run();
         }
         assert!(popped <= 1);
-        // A task whose `Notified` was dropped is still owned by the list: shutdown cancels it.
-        sched.list.close_and_shutdown_all();
+        // A task whose `Notified` was dropped unrun, never polled, was cancelled by that drop.
         assert!(join.is_finished());
         drop(join);
         assert_eq!(Arc::strong_count(&sched.0), 1);
     });
 }
 
-/// Tasks completing on one thread (each unlinking itself from the owned list) while shutdown unlinks and
-/// cancels them on another: every task leaves the list once and is freed; "linked" is read from the links.
+/// A future that wakes itself and waits once, then returns `value`: its first poll binds it to the list.
+fn yield_once(value: usize) -> impl Future<Output = usize> + Send + 'static {
+    let mut first = true;
+    poll_fn(move |cx| {
+        if std::mem::take(&mut first) {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(value)
+        }
+    })
+}
+
+/// Tasks binding themselves to the owned list at their first wait, then completing (each unlinking itself)
+/// on one thread while shutdown unlinks and cancels them on another: a task binds before the list closes (and
+/// is then unlinked once, by shutdown or by its completion) or is cancelled by its poller; every task is
+/// freed exactly once; "linked" is read from the links.
 #[test]
-fn loom_owned_list_complete_vs_shutdown() {
+fn loom_owned_list_bind_and_complete_vs_shutdown() {
     loom::model(|| {
         let sched = TestSched::new();
-        let (first, join1) = sched.spawn(async { 1 });
+        let (first, join1) = sched.spawn(yield_once(1));
         let (second, join2) = sched.spawn(async { 2 });
+        let s2 = sched.clone();
         let runner = thread::spawn(move || {
             first.run();
             second.run();
+            s2.drain();
         });
         sched.list.close_and_shutdown_all();
         runner.join().unwrap();
+        sched.drain();
         for (join, value) in [(join1, 1), (join2, 2)] {
             match crate::block_on(join.join()) {
                 Ok(v) => assert_eq!(v, value),
                 Err(e) => assert!(e.is_cancelled()),
             }
         }
+        assert_eq!(Arc::strong_count(&sched.0), 1);
+    });
+}
+
+/// A task's first wait (binding it) racing the list's shutdown: whether it binds first (and shutdown cancels
+/// it) or finds the list closed (and its poller cancels it), its future is dropped once and it is freed.
+#[test]
+fn loom_first_wait_vs_shutdown() {
+    loom::model(|| {
+        let sched = TestSched::new();
+        let drops = Arc::new(AtomicUsize::new(0));
+        struct D(Arc<AtomicUsize>);
+        impl Drop for D {
+            fn drop(&mut self) {
+                self.0.fetch_add(1, SeqCst);
+            }
+        }
+        let d = D(drops.clone());
+        let (notified, join) = sched.spawn(async move {
+            let _d = d;
+            std::future::pending::<()>().await;
+        });
+        let runner = thread::spawn(move || notified.run());
+        sched.list.close_and_shutdown_all();
+        runner.join().unwrap();
+        assert_eq!(drops.load(SeqCst), 1);
+        assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
         assert_eq!(Arc::strong_count(&sched.0), 1);
     });
 }

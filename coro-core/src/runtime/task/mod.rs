@@ -24,8 +24,13 @@
 //! tasks, their own worker). Panics while polling or dropping are caught and stored as the
 //! [`JoinError`].
 //!
-//! Every live, incomplete task is reachable from an owned-tasks list ([`list::OwnedList`]) so that shutdown
-//! can cancel tasks nobody will ever wake. A task leaves its list when it completes.
+//! Every live, incomplete task that has ever waited is reachable from an owned-tasks list
+//! ([`list::OwnedList`]) so that shutdown can cancel tasks nobody will ever wake. A task joins its list at
+//! the end of its first `Pending` poll (the poller binds it, see the `BOUND` flag in [`state`]) and leaves
+//! it when it completes. A task that completes in its first poll, as most short tasks do, never touches the
+//! list (two lock round trips saved per task). Until its first poll a task is reachable only through its one
+//! `Notified`, which therefore cancels it when dropped unrun (as shutdown drops the queues): an unpolled
+//! task is cancelled either way, by the list or by its queue entry.
 //!
 //! The scheduler is a type parameter ([`Schedule`]): the runtime's workers, the worker-pinned local
 //! scheduler, the blocking pool, and the test schedulers of the loom models all drive the same task code.
@@ -48,6 +53,10 @@ use std::ptr::NonNull;
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Submits a task that became runnable, to run at `placement` in the current worker's queues.
     fn schedule(&self, task: Notified, placement: Placement);
+
+    /// Links a task that is about to wait into the owned-tasks list, taking the list's reference. Fails,
+    /// returning it, if the list is closed (the runtime is shutting down): the poller then cancels the task.
+    fn bind(&self, task: Task) -> Result<(), Task>;
 
     /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
     fn release(&self, task: &Task) -> Option<Task>;
@@ -73,13 +82,17 @@ pub(crate) struct Task {
 }
 
 // SAFETY: a `Task` only touches the task through its atomic state word and the lock-guarded list links; the
-// future is only accessed by whoever holds `RUNNING`, which the schedulers grant on the right thread.
+// future is only accessed by whoever holds `RUNNING`, which the schedulers grant on the right thread (for a
+// dropped `Notified` too: see `new_task`).
 unsafe impl Send for Task {}
 // SAFETY: as above; `&Task` exposes nothing but the header.
 unsafe impl Sync for Task {}
 
 /// A reference to a task that is in (or on its way to) a run queue, carrying the right to run it.
-pub(crate) struct Notified(Task);
+///
+/// Dropped without running, it cancels the task if the task is not bound to an owned list (it was never
+/// polled: nothing else can run or cancel it), on the dropping thread; a bound task's list cancels it.
+pub(crate) struct Notified(ManuallyDrop<Task>);
 
 // The right to poll is what makes `Notified` special: a `spawn_local` task's `Notified` is only ever handed
 // to its own worker's queues by its scheduler, so moving it between threads cannot poll it elsewhere.
@@ -134,11 +147,11 @@ impl Notified {
     /// As [`Task::from_raw`], and the task's `NOTIFIED` flag was set for this reference.
     pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
         // SAFETY: forwarded contract.
-        Notified(unsafe { Task::from_raw(ptr) })
+        Notified(ManuallyDrop::new(unsafe { Task::from_raw(ptr) }))
     }
 
     pub(crate) fn into_raw(self) -> NonNull<Header> {
-        self.0.into_raw()
+        ManuallyDrop::new(self).0.ptr
     }
 
     /// Polls the task once (or cancels it, if it was cancelled), consuming this reference.
@@ -153,7 +166,20 @@ impl Notified {
 
     /// Cancels the task instead of running it, consuming this reference.
     pub(crate) fn shutdown(self) {
-        self.0.shutdown();
+        // SAFETY: gives the `Task` our reference.
+        unsafe { Task::from_raw(self.into_raw()) }.shutdown();
+    }
+}
+
+impl Drop for Notified {
+    fn drop(&mut self) {
+        // SAFETY: `self.0` is not used after this.
+        let task = unsafe { ManuallyDrop::take(&mut self.0) };
+        // An unbound task's only `Notified` is this one, so `BOUND` cannot change meanwhile (see `state.rs`).
+        if !task.header().state.load().is_bound() {
+            // Never polled: nobody else can cancel it, and any thread may (see `new_task`).
+            task.shutdown();
+        }
     }
 }
 
@@ -163,18 +189,41 @@ impl fmt::Debug for Notified {
     }
 }
 
-/// Allocates a task. Returns the owned-list reference, the first `Notified`, and the `JoinHandle`.
+/// Allocates a task, not yet bound to an owned list (its first `Pending` poll binds it). Returns the first
+/// `Notified`, and the `JoinHandle`.
+///
+/// Dropping the `Notified` unrun cancels the task on the dropping thread, so the future must be `Send` (or
+/// see [`new_bound_task`]).
+///
+/// # Safety
+/// The caller must make sure the future is only polled and dropped on threads where that is sound.
+pub(crate) unsafe fn new_task<F, S>(future: F, scheduler: S) -> (Notified, JoinHandle<F::Output>)
+where
+    F: Future + Send + 'static,
+    F::Output: 'static,
+    S: Schedule,
+{
+    let ptr = Cell::allocate(future, scheduler, false);
+    // SAFETY: `allocate` counted three references: one for each wrapper, and the owned list's, reserved in
+    // the state until the poller binds the task; the task starts `NOTIFIED`.
+    unsafe { (Notified::from_raw(ptr), JoinHandle::from_raw(ptr)) }
+}
+
+/// Allocates a task already `BOUND`: the caller must bind the returned `Task` (the list's reference) to the
+/// owned list at once, or, if that fails, drop the `Notified` and shut the `Task` down. For `!Send` futures:
+/// their `Notified` may be dropped on another thread (an inbox outliving its worker), which must then not
+/// cancel them there; the list, closed on their own thread, does.
 ///
 /// # Safety
 /// The caller must make sure the future is only polled and dropped on threads where that is sound: for a
 /// `!Send` future, the scheduler `S` must only run it on the current thread.
-pub(crate) unsafe fn new_task<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) unsafe fn new_bound_task<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler);
+    let ptr = Cell::allocate(future, scheduler, true);
     // SAFETY: `allocate` counted three references, one for each wrapper; the task starts `NOTIFIED`.
     unsafe { (Task::from_raw(ptr), Notified::from_raw(ptr), JoinHandle::from_raw(ptr)) }
 }

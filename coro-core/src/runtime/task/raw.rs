@@ -30,9 +30,10 @@
 //! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the
 //!   `JoinHandle` if `JOIN_INTEREST` was set at completion, else the completing thread.
 //! - `join_waker`: the `JoinHandle` while `JOIN_WAKER` is clear; readers (the completing thread) while set.
-//! - `owned`: the owned-tasks list, under the shard's lock.
+//! - `owned`: the owned-tasks list, under the shard's lock (a task is linked by its poller, at the end of its
+//!   first `Pending` poll).
 
-use super::state::{State, ToIdle, ToRunning};
+use super::state::{Snapshot, State, ToIdle, ToRunning};
 use super::{JoinError, Notified, Placement, Schedule, Task, waker};
 use crate::loom::UnsafeCell;
 use std::any::Any;
@@ -70,8 +71,8 @@ pub(crate) struct Vtable {
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
-    /// Reads the output into `*mut Poll<Result<F::Output, JoinError>>` if complete, else registers the waker.
-    pub(crate) try_read_output: unsafe fn(NonNull<Header>, *mut (), &Waker),
+    /// Moves the output of a complete task into `*mut Result<F::Output, JoinError>` (uninitialized).
+    pub(crate) read_output: unsafe fn(NonNull<Header>, *mut ()),
     /// The `JoinHandle` is dropped (consumes its reference).
     pub(crate) drop_join_handle: unsafe fn(NonNull<Header>),
     /// Cancels the task if it is idle, else marks it cancelled (consumes one reference).
@@ -109,7 +110,7 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
         poll: poll::<F, S>,
         schedule: schedule::<F, S>,
         dealloc: dealloc::<F, S>,
-        try_read_output: try_read_output::<F, S>,
+        read_output: read_output::<F, S>,
         drop_join_handle: drop_join_handle::<F, S>,
         shutdown: shutdown::<F, S>,
     };
@@ -117,10 +118,10 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
 
 impl<F: Future, S: Schedule> Cell<F, S> {
     /// Allocates a task; the returned pointer carries the three initial references.
-    pub(crate) fn allocate(future: F, scheduler: S) -> NonNull<Header> {
+    pub(crate) fn allocate(future: F, scheduler: S, bound: bool) -> NonNull<Header> {
         let cell = Box::new(Cell {
             header: Header {
-                state: State::new(),
+                state: State::new(bound),
                 vtable: &VtableOf::<F, S>::VTABLE,
                 owned_prev: UnsafeCell::new(None),
                 owned_next: UnsafeCell::new(None),
@@ -250,23 +251,8 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 complete::<F, S>(ptr);
             }
         }
-        Ok(Poll::Pending) => match cell.header.state.transition_to_idle() {
-            ToIdle::Ok => {}
-            ToIdle::OkNotified => {
-                // Woken during its own poll: rescheduled exactly once, behind the others.
-                // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
-                let notified = unsafe { Notified::from_raw(ptr) };
-                cell.core.scheduler.schedule(notified, Placement::Yielded);
-            }
-            ToIdle::OkDealloc => {
-                // SAFETY: that was the last reference.
-                unsafe { dealloc::<F, S>(ptr) }
-            }
-            ToIdle::Cancelled => {
-                // SAFETY: the task is still `RUNNING`, so the stage is ours.
-                unsafe { cancel_and_complete::<F, S>(ptr) }
-            }
-        },
+        // SAFETY: `RUNNING` and the poller's reference are handed over.
+        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr) },
         Err(payload) => {
             // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
             unsafe {
@@ -274,6 +260,48 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 cell.core.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
                 complete::<F, S>(ptr);
             }
+        }
+    }
+}
+
+/// After a `Pending` poll: binds the task to its owned list if this was its first wait, then makes it idle,
+/// or reschedules or cancels it (see [`ToIdle`]).
+///
+/// # Safety
+/// The caller set `RUNNING` and gives up its reference.
+unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+    // SAFETY: the caller's reference keeps the cell alive.
+    let cell = unsafe { cell::<F, S>(ptr) };
+    // Only pollers set `BOUND`, so this reads what the previous one left.
+    let bind = !cell.header.state.load().is_bound();
+    if bind {
+        // About to wait: join the owned list, so that shutdown finds the task.
+        // SAFETY: the list's reference, reserved in the state while the task is not bound.
+        let list_ref = unsafe { Task::from_raw(ptr) };
+        if let Err(list_ref) = cell.core.scheduler.bind(list_ref) {
+            // The list is closed (shutdown): cancel instead of waiting. The reference goes back to being
+            // reserved: the completion of an unbound task drops it.
+            mem::forget(list_ref);
+            // SAFETY: the task is still `RUNNING`, so the stage is ours.
+            unsafe { cancel_and_complete::<F, S>(ptr) };
+            return;
+        }
+    }
+    match cell.header.state.transition_to_idle(bind) {
+        ToIdle::Ok => {}
+        ToIdle::OkNotified => {
+            // Woken during its own poll: rescheduled exactly once, behind the others.
+            // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
+            let notified = unsafe { Notified::from_raw(ptr) };
+            cell.core.scheduler.schedule(notified, Placement::Yielded);
+        }
+        ToIdle::OkDealloc => {
+            // SAFETY: that was the last reference.
+            unsafe { dealloc::<F, S>(ptr) }
+        }
+        ToIdle::Cancelled => {
+            // SAFETY: the task is still `RUNNING`, so the stage is ours.
+            unsafe { cancel_and_complete::<F, S>(ptr) }
         }
     }
 }
@@ -297,7 +325,8 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     }
 }
 
-/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference.
+/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference (and
+/// the list's).
 ///
 /// # Safety
 /// The caller set `RUNNING`, stored the output, and gives up its reference.
@@ -321,14 +350,20 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             });
         }
     }));
-    // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
-    let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
-    let refs = match cell.core.scheduler.release(&this) {
-        Some(list_ref) => {
-            mem::forget(list_ref);
-            2
+    // The runner's reference, and the list's: reserved if the task was never bound, else the list's to give
+    // back if shutdown did not unlink the task first.
+    let refs = if snapshot.is_bound() {
+        // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
+        let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
+        match cell.core.scheduler.release(&this) {
+            Some(list_ref) => {
+                mem::forget(list_ref);
+                2
+            }
+            None => 1,
         }
-        None => 1,
+    } else {
+        2
     };
     if cell.header.state.transition_to_terminal(refs) {
         // SAFETY: those were the last references.
@@ -349,25 +384,18 @@ unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
 }
 
-unsafe fn try_read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut (), waker: &Waker) {
+unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()) {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    if can_read_output(&cell.header, waker) {
-        // SAFETY: complete with join interest: the output belongs to the `JoinHandle`, our caller, which
-        // passes a `*mut Poll<Result<F::Output, JoinError>>`.
-        unsafe {
-            let output = cell.core.take_output();
-            *dst.cast::<Poll<Result<F::Output, JoinError>>>() = Poll::Ready(output);
-        }
-    }
+    // SAFETY: complete with join interest (the caller's contract): the output belongs to the `JoinHandle`,
+    // our caller, which passes a `*mut Result<F::Output, JoinError>`.
+    unsafe { dst.cast::<Result<F::Output, JoinError>>().write(cell.core.take_output()) };
 }
 
-/// Returns `true` when the task is complete; otherwise leaves `waker` in the join waker slot.
-fn can_read_output(header: &Header, waker: &Waker) -> bool {
-    let snapshot = header.state.load();
-    if snapshot.is_complete() {
-        return true;
-    }
+/// For the `JoinHandle` of a task that was not complete at `snapshot`: leaves `waker` in the join waker slot
+/// and returns `false`, or returns `true` if the task completed meanwhile.
+pub(crate) fn register_join_waker(header: &Header, snapshot: Snapshot, waker: &Waker) -> bool {
+    debug_assert!(!snapshot.is_complete());
     if snapshot.is_join_waker_set() {
         // SAFETY: `JOIN_WAKER` is set, so the slot holds a waker and nobody writes it.
         let same =
@@ -397,7 +425,9 @@ fn can_read_output(header: &Header, waker: &Waker) -> bool {
 unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the `JoinHandle`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    if cell.header.state.unset_join_interested().is_err() {
+    // Complete (the common case once joined): no CAS needed, the output is ours and join interest no longer
+    // read by anyone.
+    if cell.header.state.load().is_complete() || cell.header.state.unset_join_interested().is_err() {
         // Complete with join interest: the output is ours to drop (a panic in its drop is swallowed, as the
         // handle is being dropped).
         // SAFETY: see `complete`: the output belongs to the `JoinHandle`.

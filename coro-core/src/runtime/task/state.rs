@@ -1,10 +1,10 @@
 //! The task state word: lifecycle flags and the reference count in one atomic `usize`.
 //!
 //! ```text
-//!  usize::BITS-1                     6   5         4          3            2        1          0
-//! +------------------------------------+---------+----------+------------+--------+----------+---------+
-//! |            reference count         |CANCELLED|JOIN_WAKER|JOIN_INTEREST|NOTIFIED|COMPLETE  | RUNNING |
-//! +------------------------------------+---------+----------+------------+--------+----------+---------+
+//!  usize::BITS-1             7   6      5         4          3            2        1          0
+//! +----------------------------+-------+---------+----------+------------+--------+----------+---------+
+//! |       reference count      | BOUND |CANCELLED|JOIN_WAKER|JOIN_INTEREST|NOTIFIED|COMPLETE  | RUNNING |
+//! +----------------------------+-------+---------+----------+------------+--------+----------+---------+
 //! ```
 //!
 //! - `RUNNING`: a thread owns the future's stage (it polls or cancels it). Only one thread at a time.
@@ -17,11 +17,17 @@
 //!   clear, the `JoinHandle` has exclusive access to the slot.
 //! - `CANCELLED`: `abort()` or shutdown asked for the task to be cancelled; whoever runs it next drops the
 //!   future instead of polling it.
+//! - `BOUND`: the task went into its scheduler's owned-tasks list (see `list.rs`), at the end of its first
+//!   `Pending` poll, in the same transition that makes it idle. A task that completes in its first poll
+//!   never joins the list. Only a poller sets it, and no `Notified` exists while a task's first poll runs,
+//!   so whoever holds a `Notified` reads a settled value: an unbound task's only `Notified` is its only way
+//!   to run, and dropping it must cancel the task.
 //!
 //! Every transition is a single compare-and-swap (or `fetch_*`), so the flags and the count always change
 //! together. References are held by: the owned-tasks list (until completion), the `JoinHandle`, each
 //! `Notified` (one per queue entry, turned into the right to poll), and each `Waker`. A new task starts with
-//! three: list, `JoinHandle`, and the `Notified` of its first schedule.
+//! three: the list's (reserved until the task is bound, dropped at completion if it never is), the
+//! `JoinHandle`, and the `Notified` of its first schedule.
 
 use crate::loom::{AtomicUsize, Ordering::*};
 use std::fmt;
@@ -33,11 +39,12 @@ const NOTIFIED: usize = 1 << 2;
 const JOIN_INTEREST: usize = 1 << 3;
 const JOIN_WAKER: usize = 1 << 4;
 const CANCELLED: usize = 1 << 5;
-const REF_SHIFT: u32 = 6;
+const BOUND: usize = 1 << 6;
+const REF_SHIFT: u32 = 7;
 const REF_ONE: usize = 1 << REF_SHIFT;
 const REF_MASK: usize = !(REF_ONE - 1);
 
-/// Three references (owned list, `JoinHandle`, first `Notified`), join interest, and already notified.
+/// Three references (owned list, `JoinHandle`, first `Notified`), join interest, already notified, not bound.
 const INITIAL: usize = (REF_ONE * 3) | JOIN_INTEREST | NOTIFIED;
 
 pub(crate) struct State {
@@ -86,8 +93,9 @@ pub(crate) enum ToNotified {
 }
 
 impl State {
-    pub(crate) fn new() -> State {
-        State { val: AtomicUsize::new(INITIAL) }
+    /// A new task's state; `bound` when its spawner binds it to the owned list at once.
+    pub(crate) fn new(bound: bool) -> State {
+        State { val: AtomicUsize::new(if bound { INITIAL | BOUND } else { INITIAL }) }
     }
 
     pub(crate) fn load(&self) -> Snapshot {
@@ -125,13 +133,18 @@ impl State {
     }
 
     /// After a `Pending` poll: running → idle, dropping the poller's reference unless the task was woken
-    /// during the poll (then the reference becomes the new `Notified`).
-    pub(crate) fn transition_to_idle(&self) -> ToIdle {
+    /// during the poll (then the reference becomes the new `Notified`). With `bind`, the poller has just
+    /// linked the task into its owned list: `BOUND` is set whatever the outcome, also when the task is to be
+    /// cancelled (its completion then unlinks it, or finds shutdown did).
+    pub(crate) fn transition_to_idle(&self, bind: bool) -> ToIdle {
+        let bound = if bind { BOUND } else { 0 };
         self.fetch_update(|mut s| {
             debug_assert!(s.is_running());
             if s.is_cancelled() {
-                return (None, ToIdle::Cancelled);
+                let next = bind.then_some(Snapshot(s.0 | bound));
+                return (next, ToIdle::Cancelled);
             }
+            s.0 |= bound;
             s.0 &= !RUNNING;
             if s.is_notified() {
                 (Some(s), ToIdle::OkNotified)
@@ -298,6 +311,9 @@ impl Snapshot {
     pub(crate) fn is_cancelled(self) -> bool {
         self.0 & CANCELLED != 0
     }
+    pub(crate) fn is_bound(self) -> bool {
+        self.0 & BOUND != 0
+    }
     pub(crate) fn ref_count(self) -> usize {
         (self.0 & REF_MASK) >> REF_SHIFT
     }
@@ -319,6 +335,7 @@ impl fmt::Debug for Snapshot {
             .field("join_interested", &self.is_join_interested())
             .field("join_waker", &self.is_join_waker_set())
             .field("cancelled", &self.is_cancelled())
+            .field("bound", &self.is_bound())
             .field("refs", &self.ref_count())
             .finish()
     }
@@ -336,7 +353,7 @@ mod tests {
 
     #[test]
     fn initial_state() {
-        let s = State::new().load();
+        let s = State::new(false).load();
         assert_eq!(s.ref_count(), 3);
         assert!(s.is_notified() && s.is_join_interested());
         assert!(!s.is_running() && !s.is_complete() && !s.is_cancelled());
@@ -344,12 +361,12 @@ mod tests {
 
     #[test]
     fn wake_while_running_reschedules_once() {
-        let state = State::new();
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
         // Two wakes during the poll: neither submits.
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::DoNothing);
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::DoNothing);
-        assert_eq!(state.transition_to_idle(), ToIdle::OkNotified);
+        assert_eq!(state.transition_to_idle(false), ToIdle::OkNotified);
         // Already notified: a further wake does nothing.
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::DoNothing);
         assert_eq!(state.load().ref_count(), 3);
@@ -357,9 +374,9 @@ mod tests {
 
     #[test]
     fn idle_wake_submits() {
-        let state = State::new();
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
-        assert_eq!(state.transition_to_idle(), ToIdle::Ok);
+        assert_eq!(state.transition_to_idle(false), ToIdle::Ok);
         assert_eq!(state.load().ref_count(), 2);
         assert_eq!(state.transition_to_notified_by_ref(), ToNotified::Submit);
         assert_eq!(state.load().ref_count(), 3);
@@ -367,14 +384,14 @@ mod tests {
 
     #[test]
     fn abort_idle_and_running() {
-        let state = State::new();
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
         assert!(!state.transition_to_notified_and_cancel());
-        assert_eq!(state.transition_to_idle(), ToIdle::Cancelled);
+        assert_eq!(state.transition_to_idle(false), ToIdle::Cancelled);
 
-        let state = State::new();
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
-        assert_eq!(state.transition_to_idle(), ToIdle::Ok);
+        assert_eq!(state.transition_to_idle(false), ToIdle::Ok);
         assert!(state.transition_to_notified_and_cancel());
         assert_eq!(state.transition_to_running(), ToRunning::Cancelled);
         // A second abort does nothing.
@@ -383,7 +400,7 @@ mod tests {
 
     #[test]
     fn join_interest_after_complete_fails() {
-        let state = State::new();
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
         let s = state.transition_to_complete();
         assert!(s.is_complete() && !s.is_running());
@@ -392,12 +409,27 @@ mod tests {
     }
 
     #[test]
-    fn shutdown_claims_only_idle() {
-        let state = State::new();
-        assert!(state.transition_to_shutdown());
-        let state = State::new();
+    fn bound_is_set_with_the_first_idle_even_when_cancelled() {
+        let state = State::new(false);
+        assert_eq!(state.transition_to_running(), ToRunning::Success);
+        assert_eq!(state.transition_to_idle(true), ToIdle::Ok);
+        assert!(state.load().is_bound());
+
+        let state = State::new(false);
         assert_eq!(state.transition_to_running(), ToRunning::Success);
         assert!(!state.transition_to_shutdown());
-        assert_eq!(state.transition_to_idle(), ToIdle::Cancelled);
+        assert_eq!(state.transition_to_idle(true), ToIdle::Cancelled);
+        assert!(state.load().is_bound() && state.load().is_running());
+        assert!(State::new(true).load().is_bound());
+    }
+
+    #[test]
+    fn shutdown_claims_only_idle() {
+        let state = State::new(false);
+        assert!(state.transition_to_shutdown());
+        let state = State::new(false);
+        assert_eq!(state.transition_to_running(), ToRunning::Success);
+        assert!(!state.transition_to_shutdown());
+        assert_eq!(state.transition_to_idle(false), ToIdle::Cancelled);
     }
 }

@@ -29,6 +29,9 @@ impl Schedule for TestSched {
     fn schedule(&self, task: Notified, placement: Placement) {
         self.0.queue.lock().unwrap().push_back((task, placement == Placement::Yielded));
     }
+    fn bind(&self, task: Task) -> Result<(), Task> {
+        self.0.list.0.bind(task)
+    }
     fn release(&self, task: &Task) -> Option<Task> {
         self.0.list.0.remove(task)
     }
@@ -43,9 +46,20 @@ impl TestSched {
         F::Output: Send,
     {
         // SAFETY: `Send` future.
-        let (task, notified, join) = unsafe { new_task(f, self.clone()) };
+        unsafe { new_task(f, self.clone()) }
+    }
+    /// Spawns a task bound to the list at once (as `spawn_local` does).
+    fn spawn_bound<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
+    where
+        F::Output: Send,
+    {
+        // SAFETY: `Send` future.
+        let (task, notified, join) = unsafe { new_bound_task(f, self.clone()) };
         self.0.list.0.bind(task).unwrap();
         (notified, join)
+    }
+    fn listed(&self) -> usize {
+        self.0.list.0.len()
     }
     fn queued(&self) -> usize {
         self.0.queue.lock().unwrap().len()
@@ -250,10 +264,74 @@ fn shutdown_through_the_list() {
     assert!(crate::block_on(join2.join()).unwrap_err().is_cancelled());
     // Binding after close fails.
     // SAFETY: `Send` future.
-    let (task, notified, join) = unsafe { new_task(async {}, sched.clone()) };
+    let (task, notified, join) = unsafe { new_bound_task(async {}, sched.clone()) };
     let task = sched.0.list.0.bind(task).unwrap_err();
     drop(notified);
     task.shutdown();
+    assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// A task joins the owned list at the end of its first `Pending` poll, not before; one that completes in
+/// its first poll never joins it. Either way it is freed once done.
+#[test]
+fn tasks_join_the_list_when_they_first_wait() {
+    let sched = TestSched::default();
+    let (notified, join) = sched.spawn(async { 1 });
+    assert_eq!(sched.listed(), 0);
+    notified.run();
+    assert_eq!(sched.listed(), 0);
+    assert_eq!(crate::block_on(join.join()).unwrap(), 1);
+
+    let mut first = true;
+    let (notified, join) = sched.spawn(poll_fn(move |cx| {
+        if std::mem::take(&mut first) {
+            cx.waker().wake_by_ref();
+            Poll::Pending
+        } else {
+            Poll::Ready(2)
+        }
+    }));
+    assert_eq!(sched.listed(), 0);
+    notified.run();
+    assert_eq!(sched.listed(), 1);
+    let (notified, _) = sched.pop().unwrap();
+    notified.run();
+    assert_eq!(sched.listed(), 0);
+    assert_eq!(crate::block_on(join.join()).unwrap(), 2);
+    assert_eq!(Arc::strong_count(&sched.0), 1);
+}
+
+/// A task never polled is reachable only through its `Notified`: dropping that cancels the task (its future
+/// is dropped, the join reports cancellation) and frees it. A task whose first wait finds the list closed is
+/// cancelled by its poller.
+#[test]
+fn unbound_tasks_are_cancelled_by_their_notified_or_their_poller() {
+    let sched = TestSched::default();
+    let drops = Arc::new(AtomicUsize::new(0));
+    struct D(Arc<AtomicUsize>);
+    impl Drop for D {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+    let d = D(drops.clone());
+    let (notified, join) = sched.spawn(async move {
+        let _d = d;
+    });
+    drop(notified);
+    assert_eq!(drops.load(SeqCst), 1);
+    assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
+
+    sched.0.list.0.close_and_shutdown_all();
+    let d = D(drops.clone());
+    let (notified, join) = sched.spawn(async move {
+        let _d = d;
+        std::future::pending::<()>().await;
+    });
+    notified.run();
+    assert_eq!(drops.load(SeqCst), 2);
+    assert_eq!(sched.queued(), 0);
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
     assert_eq!(Arc::strong_count(&sched.0), 1);
 }
@@ -263,11 +341,11 @@ fn shutdown_through_the_list() {
 #[test]
 fn owned_list_unlinks_head_middle_and_tail() {
     let sched = TestSched::default();
-    let len = || sched.0.list.0.len();
+    let len = || sched.listed();
     // Each bind links at the head: the shard reads third, second, first.
-    let (first, j1) = sched.spawn(async { 1 });
-    let (second, j2) = sched.spawn(async { 2 });
-    let (third, j3) = sched.spawn(async { 3 });
+    let (first, j1) = sched.spawn_bound(async { 1 });
+    let (second, j2) = sched.spawn_bound(async { 2 });
+    let (third, j3) = sched.spawn_bound(async { 3 });
     assert_eq!(len(), 3);
     second.run();
     assert_eq!(len(), 2);
@@ -286,7 +364,7 @@ fn owned_list_unlinks_head_middle_and_tail() {
 #[test]
 fn owned_list_shards_by_address() {
     let sched = TestSched::with_shards(8);
-    let mut tasks: Vec<_> = (0..256).map(|i| sched.spawn(async move { i })).collect();
+    let mut tasks: Vec<_> = (0..256).map(|i| sched.spawn_bound(async move { i })).collect();
     assert_eq!(sched.0.list.0.len(), 256);
     let used = (0..8).filter(|&i| sched.0.list.0.shard_len(i) > 0).count();
     assert!(used >= 6, "256 tasks in {used} of 8 shards");
@@ -357,12 +435,17 @@ fn injector_batches_burst_and_close() {
     // The burst's ring was freed as it drained.
     assert_eq!(inject.capacity(), 0);
 
-    // Closed: a push drops its reference instead of queueing it; the list still owns the task.
+    // Closed: a push drops its reference instead of queueing it. That cancels a task never polled (nothing
+    // else could); a bound task is left to the list.
     assert!(inject.close());
     assert!(!inject.close());
     let (notified, join) = sched.spawn(async {});
     inject.push(notified);
     assert!(inject.is_empty() && inject.pop().is_none());
+    assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
+    let (notified, join) = sched.spawn_bound(async {});
+    inject.push(notified);
+    assert!(!join.is_finished());
     sched.0.list.0.close_and_shutdown_all();
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
     assert_eq!(Arc::strong_count(&sched.0), 1);

@@ -1,0 +1,314 @@
+//! A mini Redis: strings with expiry, and publish/subscribe, over RESP2 (the protocol of redis-cli,
+//! redis-benchmark and the client libraries), inline commands included (what nc users type).
+//!
+//! ```sh
+//! cargo run --release --example redis                  # listens on 127.0.0.1:6379
+//! cargo run --release --example redis 127.0.0.1:7000   # or where you say (port 0: any free port)
+//! CORO_WORKERS=2 cargo run --release --example redis   # on 2 worker threads (default: one per CPU)
+//! redis-cli -p 6379 set greeting hello EX 60 && redis-cli -p 6379 get greeting
+//! redis-benchmark -p 6379 -t get,set -n 100000 -P 16 -q
+//! ```
+//!
+//! It prints `redis server listening on ADDR` once it accepts connections.
+//!
+//! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
+//! SELECT 0, QUIT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE (while subscribed, only (UN)SUBSCRIBE, PING and QUIT, as
+//! in Redis), and what clients send on connecting (CONFIG GET, COMMAND). Expiry is lazy: an expired key
+//! disappears when a command touches it (`redis/store.rs`).
+//!
+//! # Design
+//!
+//! One coroutine per connection: read, run every complete command in the buffer, write all their replies
+//! at once (a pipelining client gets one write per batch). The parser (`redis/resp.rs`) borrows the
+//! arguments from the connection's read buffer (`support/read_buf.rs`), so a command allocates nothing but
+//! the values it stores. Bad input gets Redis's error replies: a command error keeps the connection, a
+//! protocol error (which leaves the stream unreadable) closes it after the reply, as Redis does. The store
+//! is a `std::sync::Mutex`ed map, never locked across a suspension (`redis/store.rs` says why).
+//!
+//! A connection that subscribes changes shape: from then on, published messages must reach its socket
+//! while its coroutine waits for the client's next command. Its socket is split; a writer coroutine owns
+//! the sending half and drains the connection's outbox, a `coro::chan` channel that PUBLISH feeds
+//! (`redis/pubsub.rs`) and the connection's own replies go through too, so the two stay in order. Plain
+//! connections never pay for that: their replies go straight to the socket.
+
+#[path = "redis/commands.rs"]
+mod commands;
+#[path = "support/linger.rs"]
+mod linger;
+#[path = "redis/pubsub.rs"]
+mod pubsub;
+#[path = "support/read_buf.rs"]
+mod read_buf;
+#[path = "redis/resp.rs"]
+mod resp;
+#[path = "redis/store.rs"]
+mod store;
+
+use coro::chan;
+use coro::net::{TcpListener, TcpStream, WriteHalf};
+use linger::close_gracefully;
+use pubsub::{Frame, PubSub};
+use read_buf::ReadBuf;
+use resp::{Command, Parser, ProtocolError, array, bulk, error, integer_reply, optional_bulk, simple};
+use std::io;
+use std::sync::Arc;
+use store::Store;
+
+/// The most unread input a connection may hold: one command's arguments must fit (Redis's limit is 1 GiB).
+const QUERY_LIMIT: usize = 2 * resp::MAX_BULK;
+
+/// What every connection shares.
+#[derive(Debug, Default)]
+struct Server {
+    store: Store,
+    pubsub: PubSub,
+}
+
+/// How many reply frames may wait for a subscribed connection's socket.
+const OUTBOX: usize = 1024;
+
+#[coro::coroutine]
+fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> {
+    let mut connection = Connection {
+        session: Session { id, server, subscriptions: Vec::new(), outbox: None, inbox: None },
+        parser: Parser::default(),
+        input: ReadBuf::new(16 * 1024, QUERY_LIMIT),
+        out: Vec::new(),
+    };
+    // Replies go straight to the socket, one write per batch...
+    let inbox = loop {
+        let step = connection.read_and_run(&mut stream)?;
+        if !connection.out.is_empty() {
+            stream.write_all(&connection.out)?;
+            connection.out.clear();
+        }
+        match step {
+            Step::Open => {}
+            Step::End => return Ok(()),
+            Step::Close => {
+                close_gracefully(stream);
+                return Ok(());
+            }
+            Step::Subscribed(inbox) => break inbox,
+        }
+    };
+    // ...until the first SUBSCRIBE: from then on messages may arrive at any time, so a writer coroutine
+    // owns the socket's sending half and drains the outbox, which takes both the replies and the messages.
+    let outbox = connection.session.outbox.clone().expect("a subscribed session has an outbox");
+    let (mut reader, writer) = stream.into_split();
+    let delivery = coro::spawn!(deliver(writer, inbox));
+    loop {
+        let step = connection.read_and_run(&mut reader)?;
+        if !connection.out.is_empty() && outbox.send(std::mem::take(&mut connection.out)).is_err() {
+            break; // the writer is gone: the socket failed
+        }
+        if !matches!(step, Step::Open) {
+            break;
+        }
+    }
+    // Dropping the session unsubscribes it: with every sender gone, the writer ends once it has written all.
+    drop((connection, outbox));
+    delivery.join().map_err(io::Error::other)?
+}
+
+/// Writes what arrives in the outbox to the socket, a batch per write, until every sender is gone.
+#[coro::coroutine]
+fn deliver(mut writer: WriteHalf<TcpStream>, inbox: chan::Receiver<Frame>) -> io::Result<()> {
+    let mut batch = Vec::new();
+    while let Ok(frame) = inbox.recv() {
+        batch.extend_from_slice(&frame);
+        while let Ok(frame) = inbox.try_recv() {
+            batch.extend_from_slice(&frame);
+        }
+        writer.write_all(&batch)?;
+        batch.clear();
+    }
+    Ok(())
+}
+
+/// What one read brought about.
+enum Step {
+    /// Commands ran (or none was complete); read on.
+    Open,
+    /// The client closed the connection.
+    End,
+    /// The connection must close after the replies (QUIT, a protocol error).
+    Close,
+    /// The session subscribed for the first time: the receiving end of its outbox.
+    Subscribed(chan::Receiver<Frame>),
+}
+
+/// A connection's buffers and session.
+struct Connection {
+    session: Session,
+    parser: Parser,
+    input: ReadBuf,
+    /// The replies of the current batch.
+    out: Vec<u8>,
+}
+
+impl Connection {
+    /// Reads once, and runs every command that is complete, the replies into `out`.
+    #[coro::coroutine]
+    fn read_and_run<R: coro::io::Read>(&mut self, reader: &mut R) -> io::Result<Step> {
+        if self.input.is_full() {
+            error(&mut self.out, "ERR Protocol error: query buffer limit reached");
+            return Ok(Step::Close);
+        }
+        if self.input.fill(reader)? == 0 {
+            return Ok(Step::End);
+        }
+        let had_outbox = self.session.outbox.is_some();
+        let keep_open = self.session.run_batch(&mut self.parser, &mut self.input, &mut self.out);
+        Ok(match (keep_open, had_outbox, self.session.outbox.is_some()) {
+            (false, _, _) => Step::Close,
+            (true, false, true) => {
+                let inbox = self.session.inbox.take().expect("made with the outbox");
+                Step::Subscribed(inbox)
+            }
+            (true, _, _) => Step::Open,
+        })
+    }
+}
+
+/// A connection's state between commands.
+struct Session {
+    id: u64,
+    server: Arc<Server>,
+    /// The channels this session listens to, in the order it subscribed.
+    subscriptions: Vec<Vec<u8>>,
+    /// Made by the first SUBSCRIBE: where messages for this session go.
+    outbox: Option<chan::Sender<Frame>>,
+    /// The other end of `outbox`, until the connection hands it to its writer.
+    inbox: Option<chan::Receiver<Frame>>,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        for channel in &self.subscriptions {
+            self.server.pubsub.unsubscribe(channel, self.id);
+        }
+    }
+}
+
+impl Session {
+    /// Runs every complete command in `input`, consuming it, with the replies into `out`; `false` when the
+    /// connection must close (QUIT, a protocol error).
+    fn run_batch(&mut self, parser: &mut Parser, input: &mut ReadBuf, out: &mut Vec<u8>) -> bool {
+        loop {
+            let data = input.data();
+            let used = match parser.parse(data) {
+                Ok(None) => return true,
+                Ok(Some(used)) => used,
+                Err(ProtocolError(message)) => {
+                    error(out, &format!("ERR Protocol error: {message}"));
+                    return false;
+                }
+            };
+            let command = parser.command(data);
+            let keep_open = command.len() == 0 || self.execute(&command, out);
+            input.consume(used);
+            if !keep_open {
+                return false;
+            }
+        }
+    }
+
+    /// Runs one command; `false` when the connection must close.
+    fn execute(&mut self, command: &Command<'_>, out: &mut Vec<u8>) -> bool {
+        let Some(spec) = commands::lookup(command, out) else { return true };
+        let subscribed = !self.subscriptions.is_empty();
+        if subscribed && !matches!(spec.name, "SUBSCRIBE" | "UNSUBSCRIBE" | "PING" | "QUIT") {
+            let message = format!(
+                "ERR Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed \
+                 in this context",
+                spec.name.to_lowercase()
+            );
+            error(out, &message);
+            return true;
+        }
+        match spec.name {
+            "PING" if command.len() > 2 => error(out, "ERR wrong number of arguments for 'ping' command"),
+            // In subscribed mode a PING is answered as a message, as in Redis.
+            "PING" if subscribed => {
+                array(out, 2);
+                bulk(out, b"pong");
+                bulk(out, if command.len() == 2 { command.arg(1) } else { b"" });
+            }
+            "PING" if command.len() == 2 => bulk(out, command.arg(1)),
+            "PING" => simple(out, "PONG"),
+            "QUIT" => {
+                simple(out, "OK");
+                return false;
+            }
+            "SUBSCRIBE" => self.subscribe(command, out),
+            "UNSUBSCRIBE" => self.unsubscribe(command, out),
+            "PUBLISH" => {
+                let receivers = self.server.pubsub.publish(command.arg(1), command.arg(2));
+                integer_reply(out, receivers as i64);
+            }
+            name => commands::execute(name, command, &self.server.store, out),
+        }
+        true
+    }
+
+    fn subscribe(&mut self, command: &Command<'_>, out: &mut Vec<u8>) {
+        let outbox = self.outbox.get_or_insert_with(|| {
+            let (outbox, inbox) = chan::bounded(OUTBOX);
+            self.inbox = Some(inbox);
+            outbox
+        });
+        for channel in command.args_from(1) {
+            if !self.subscriptions.iter().any(|known| known == channel) {
+                self.server.pubsub.subscribe(channel, self.id, outbox);
+                self.subscriptions.push(channel.to_vec());
+            }
+            confirm(out, "subscribe", Some(channel), self.subscriptions.len());
+        }
+    }
+
+    /// `UNSUBSCRIBE [channel...]`: from the channels named, or from all.
+    fn unsubscribe(&mut self, command: &Command<'_>, out: &mut Vec<u8>) {
+        let channels: Vec<Vec<u8>> = if command.len() > 1 {
+            command.args_from(1).map(<[u8]>::to_vec).collect()
+        } else {
+            self.subscriptions.clone()
+        };
+        if channels.is_empty() {
+            confirm(out, "unsubscribe", None, 0);
+        }
+        for channel in channels {
+            if let Some(at) = self.subscriptions.iter().position(|known| *known == channel) {
+                self.subscriptions.remove(at);
+                self.server.pubsub.unsubscribe(&channel, self.id);
+            }
+            confirm(out, "unsubscribe", Some(&channel), self.subscriptions.len());
+        }
+    }
+}
+
+/// `*3 kind channel count`, the reply to each channel of a (UN)SUBSCRIBE.
+fn confirm(out: &mut Vec<u8>, kind: &str, channel: Option<&[u8]>, count: usize) {
+    array(out, 3);
+    bulk(out, kind.as_bytes());
+    optional_bulk(out, channel);
+    integer_reply(out, count as i64);
+}
+
+#[coro::main]
+fn main() -> io::Result<()> {
+    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:6379".to_string());
+    let listener = TcpListener::bind(addr.as_str())?;
+    println!("redis server listening on {}", listener.local_addr()?);
+    let server = Arc::new(Server::default());
+    for id in 0u64.. {
+        match listener.accept() {
+            Ok((stream, _peer)) => {
+                stream.set_nodelay(true)?;
+                drop(coro::spawn!(serve(stream, server.clone(), id)));
+            }
+            Err(err) => eprintln!("accept failed: {err}"),
+        }
+    }
+    unreachable!("the connection ids ran out")
+}
