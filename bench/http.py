@@ -129,9 +129,8 @@ def wrk_argv(port: int, depth: int, seconds: int, args) -> list[str]:
     ]  # fmt: skip
 
 
-def run_one(name: str, config: str, args) -> tuple[dict | None, str | None]:
+def run_one(name: str, depth: int, args) -> tuple[dict | None, str | None]:
     """One server at one depth: wrk's figures and the derived ones, or why the run failed."""
-    depth = int(config)
     port = free_port()
     env = dict(os.environ, CORO_WORKERS="1")
     server = Server([*server_argv(name, args), f"127.0.0.1:{port}"], port, args.server_cpu, env,
@@ -205,7 +204,7 @@ def make_table(servers: list[str], by_server: dict) -> list[str]:
 def target_lines(depths: list[int], results: dict) -> list[str]:
     lines = []
     for d in depths:
-        by_server = results.get(str(d), {})
+        by_server = results.get(depth_label(d), {})
         coro, ref, hyper = (by_server.get(s) for s in ("coro", REFERENCE, "hyper"))
         if not coro or not ref:
             continue
@@ -224,7 +223,7 @@ def make_raw(servers: list[str], depths: list[int], results: dict) -> list[str]:
     raw = []
     for d in depths:
         for s in servers:
-            x = results.get(str(d), {}).get(s)
+            x = results.get(depth_label(d), {}).get(s)
             if x:
                 raw.append(
                     f"- {depth_label(d)}, {s}: CPU ns/req {x.listed('cpu_ns_per_req', ',.0f')};"
@@ -269,11 +268,11 @@ def main() -> None:
     log(pin)
 
     load_before = os.getloadavg()
-    configs = [str(d) for d in depths]
-    results, errors = run_all(TAG, configs, runnable, lambda s, c: run_one(s, c, args), args)
+    depth_of = {depth_label(d): d for d in depths}
+    results, errors = run_all(TAG, list(depth_of), runnable, lambda s, c: run_one(s, depth_of[c], args), args)
     load_after = os.getloadavg()
 
-    tables = [(depth_label(d), make_table(servers, results[str(d)])) for d in depths]
+    tables = [(depth_label(d), make_table(servers, results[depth_label(d)])) for d in depths]
     targets = target_lines(depths, results)
     notes = [f"- {s}: not run ({why})" for s, why in failed.items()] + errors
     for title, table in tables:
@@ -288,7 +287,7 @@ def main() -> None:
             note=f"one worker each, wrk -t1 -c{args.conns}; median of {args.reps}"
             f" run{'s' if args.reps > 1 else ''}, whiskers min–max",
             series=servers,
-            panels=cpu_panels(results, lambda c: (depth_label(int(c)), "GET /plaintext")),
+            panels=cpu_panels(results, lambda c: (c, "GET /plaintext")),
         ),
         args.write,
     )
