@@ -8,7 +8,8 @@
 //!
 //! - a LIFO slot: the task most recently woken by the task running on this worker, run next (its data is
 //!   still in cache). A chain of LIFO runs is capped at [`MAX_LIFO_POLLS`] per tick, after which the
-//!   slot's task goes to the back of the queue, so two tasks waking each other cannot starve the rest;
+//!   slot's task goes to the back of the queue, so two tasks waking each other cannot starve the rest (and
+//!   wakes a sleeper only if other tasks are queued: a pair alone keeps to one worker);
 //! - the run queue ([`queue`](super::queue)): 256 slots, stealable, overflowing half to the injector;
 //! - the pinned queue: `spawn_local` tasks, runnable only here. Other threads waking them push to this
 //!   worker's inbox (a mutex-guarded deque) and unpark it specifically.
@@ -606,11 +607,16 @@ fn run_task(cx: &ThreadCx, task: Notified) {
         let Some(task) = with_core(cx, |core| core.lifo.take()) else { return };
         coop::budget(|| task.run());
     }
-    // Cap reached: demote the slot's task behind the queued ones.
+    // Cap reached: demote the slot's task behind the queued ones. Alone in the queue, it runs here next, and a
+    // sleeper woken to steal it would only split a ping-pong pair across two workers, every round trip then
+    // crossing threads; so a sleeper is woken only when there is other work for it to take.
     with_core(cx, |core| {
         if let Some(task) = core.lifo.take() {
+            let others_queued = !core.run_queue.is_empty();
             core.run_queue.push_back(task, &shared.inject);
-            shared.notify_parked_local();
+            if others_queued {
+                shared.notify_parked_local();
+            }
         }
     });
 }
