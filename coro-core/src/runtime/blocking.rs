@@ -57,6 +57,12 @@ impl Schedule for BlockingSchedule {
         task.shutdown();
     }
 
+    fn yielded(&self, task: Notified) -> Option<Notified> {
+        // Only reachable if a blocking task woke itself and waited, which it never does; as above.
+        task.shutdown();
+        None
+    }
+
     fn bind(&self, task: Task) -> Result<(), Task> {
         // Only reachable if a blocking task waited, which it never does; it could never be woken: cancel it.
         Err(task)

@@ -26,8 +26,9 @@
 //!
 //! Where a runnable task goes depends on who makes it runnable ([`Placement`]): a task woken by a task
 //! running on a worker of the same runtime goes to that worker's LIFO slot; a task spawned there, or one that
-//! woke itself during its poll (a yield, an exhausted budget), goes to the back of that worker's run queue,
-//! where idle workers can steal it (the LIFO slot is not stealable: a spawned task parked there would wait
+//! woke itself during its poll (a yield, an exhausted budget: the poll hands it straight back to the worker,
+//! see [`Schedule::yielded`], with no look-up of the thread's context), goes to the back of that worker's run
+//! queue, where idle workers can steal it (the LIFO slot is not stealable: a spawned task parked there would wait
 //! for its spawner to finish, however long that blocks); wakes that this worker's I/O driver dispatches while it
 //! parks or maintains go to the injector in one batch, in event order ([`dispatching`]); anything else goes
 //! to the injector.
@@ -371,6 +372,11 @@ impl Schedule for Arc<Shared> {
         with_current(|cx| self.schedule_from(cx, task, placement));
     }
 
+    /// Hands the task back: its runner is one of this runtime's workers (`run_task`), which queues it itself.
+    fn yielded(&self, task: Notified) -> Option<Notified> {
+        Some(task)
+    }
+
     fn bind(&self, task: Task) -> Result<(), Task> {
         self.owned.bind(task)
     }
@@ -391,6 +397,11 @@ impl Schedule for LocalScheduler {
         self.shared.schedule_pinned(self.index, task);
     }
 
+    fn yielded(&self, task: Notified) -> Option<Notified> {
+        self.shared.schedule_pinned(self.index, task);
+        None
+    }
+
     fn bind(&self, task: Task) -> Result<(), Task> {
         self.shared.remotes[self.index].locals.bind(task)
     }
@@ -409,7 +420,6 @@ impl Core {
                 Some(prev) => self.run_queue.push_back(prev, &shared.inject),
             },
             Placement::Back => self.run_queue.push_back(task, &shared.inject),
-            Placement::Yielded => return self.run_queue.push_back(task, &shared.inject),
         }
         shared.notify_parked_local();
     }
@@ -567,7 +577,11 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
     loop {
         match main.as_mut() {
             Some((waker, poll_main)) => {
-                if waker.woken.swap(false, AcqRel) && coop::budget(&mut **poll_main) {
+                // A plain load first: the swap is a locked instruction, and the flag is nearly always clear.
+                if waker.woken.load(Relaxed)
+                    && waker.woken.swap(false, AcqRel)
+                    && coop::budget(&mut **poll_main)
+                {
                     return;
                 }
             }
@@ -577,20 +591,22 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
                 }
             }
         }
-        if with_core(cx, |core| core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0) {
+        // One borrow of the core finds the task; whether the driver is due is read in it too, so that it runs
+        // ahead of the tick that checks the injector first.
+        let (task, maintain_due) = with_core(cx, |core| {
+            let task = core.next_task(shared).or_else(|| core.steal_work(shared));
+            if task.is_some() {
+                core.found_work(shared);
+            }
+            (task, core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0)
+        });
+        if maintain_due {
             maintain(cx);
         }
-        let task = with_core(cx, |core| core.next_task(shared));
-        if let Some(task) = task {
-            run_task(cx, task);
-            continue;
+        match task {
+            Some(task) => run_task(cx, task),
+            None => park(cx, main.as_ref().map(|(w, _)| &w.woken)),
         }
-        let task = with_core(cx, |core| core.steal_work(shared));
-        if let Some(task) = task {
-            run_task(cx, task);
-            continue;
-        }
-        park(cx, main.as_ref().map(|(w, _)| &w.woken));
     }
 }
 
@@ -599,26 +615,37 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
     f(core.as_mut().expect("worker core missing"))
 }
 
-fn run_task(cx: &ThreadCx, task: Notified) {
+/// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
+fn run_task(cx: &ThreadCx, mut task: Notified) {
     let shared = &*cx.shared;
-    with_core(cx, |core| core.found_work(shared));
-    coop::budget(|| task.run());
-    for _ in 0..MAX_LIFO_POLLS {
-        let Some(task) = with_core(cx, |core| core.lifo.take()) else { return };
-        coop::budget(|| task.run());
-    }
-    // Cap reached: demote the slot's task behind the queued ones. Alone in the queue, it runs here next, and a
-    // sleeper woken to steal it would only split a ping-pong pair across two workers, every round trip then
-    // crossing threads; so a sleeper is woken only when there is other work for it to take.
-    with_core(cx, |core| {
-        if let Some(task) = core.lifo.take() {
-            let others_queued = !core.run_queue.is_empty();
-            core.run_queue.push_back(task, &shared.inject);
-            if others_queued {
-                shared.notify_parked_local();
+    let mut lifo_polls = 0;
+    loop {
+        let yielded = coop::budget(|| task.run());
+        let next = with_core(cx, |core| {
+            if let Some(yielded) = yielded {
+                // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
+                core.run_queue.push_back(yielded, &shared.inject);
             }
-        }
-    });
+            if lifo_polls < MAX_LIFO_POLLS {
+                return core.lifo.take();
+            }
+            // Cap reached: demote the slot's task behind the queued ones. Alone in the queue, it runs here
+            // next, and a sleeper woken to steal it would only split a ping-pong pair across two workers,
+            // every round trip then crossing threads; so a sleeper is woken only when there is other work for
+            // it to take.
+            if let Some(task) = core.lifo.take() {
+                let others_queued = !core.run_queue.is_empty();
+                core.run_queue.push_back(task, &shared.inject);
+                if others_queued {
+                    shared.notify_parked_local();
+                }
+            }
+            None
+        });
+        let Some(next) = next else { return };
+        task = next;
+        lifo_polls += 1;
+    }
 }
 
 /// Lets the parker poll its driver without blocking (see [`Park::maintain`]). The parker is out of the core

@@ -54,6 +54,14 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Submits a task that became runnable, to run at `placement` in the current worker's queues.
     fn schedule(&self, task: Notified, placement: Placement);
 
+    /// Takes a task that woke itself during its poll (a yield, an exhausted budget), to run again behind the
+    /// tasks already waiting, with nobody woken for it: its runner is free the moment the poll returns (as
+    /// Go's `Gosched` does not `wakep`; waking a sleeper for a lone yielding task would only make two workers
+    /// trade it back and forth). Either queues it and returns `None`, or returns it for the runner to queue
+    /// (see [`Notified::run`]): a worker polling a task of its own runtime does that without looking up the
+    /// thread's context again.
+    fn yielded(&self, task: Notified) -> Option<Notified>;
+
     /// Links a task that is about to wait into the owned-tasks list, taking the list's reference. Fails,
     /// returning it, if the list is closed (the runtime is shutting down): the poller then cancels the task.
     fn bind(&self, task: Task) -> Result<(), Task>;
@@ -70,10 +78,6 @@ pub(crate) enum Placement {
     /// Spawned: behind the tasks already waiting, in the run queue, where an idle worker can steal it; a
     /// sleeping worker is woken to come and do so, since the spawner goes on running.
     Back,
-    /// Woke itself during its own poll (a yield, an exhausted budget): behind the tasks already waiting, but
-    /// nobody is woken for it: its worker is free the moment the poll returns (as Go's `Gosched` does not
-    /// `wakep`). Waking a sleeper for a lone yielding task would only make two workers trade it back and forth.
-    Yielded,
 }
 
 /// A counted reference to a task.
@@ -154,14 +158,16 @@ impl Notified {
         ManuallyDrop::new(self).0.ptr
     }
 
-    /// Polls the task once (or cancels it, if it was cancelled), consuming this reference.
+    /// Polls the task once (or cancels it, if it was cancelled), consuming this reference. Returns the task
+    /// if it woke itself during the poll and its scheduler hands it back ([`Schedule::yielded`]): the caller
+    /// must then queue it behind the tasks already waiting.
     ///
     /// Must be called on a thread the task may run on: any worker for a `Send` task, its own worker for a
     /// `spawn_local` one. The schedulers guarantee it by where they queue each `Notified`.
-    pub(crate) fn run(self) {
+    pub(crate) fn run(self) -> Option<Notified> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.
-        unsafe { (ptr.as_ref().vtable.poll)(ptr) };
+        unsafe { (ptr.as_ref().vtable.poll)(ptr) }
     }
 
     /// Cancels the task instead of running it, consuming this reference.

@@ -65,8 +65,8 @@ unsafe impl Sync for Header {}
 
 /// The functions that know a task's concrete `<F, S>`.
 pub(crate) struct Vtable {
-    /// Runs the task (consumes a `Notified`'s reference).
-    pub(crate) poll: unsafe fn(NonNull<Header>),
+    /// Runs the task (consumes a `Notified`'s reference); returns it if its scheduler hands a yield back.
+    pub(crate) poll: unsafe fn(NonNull<Header>) -> Option<Notified>,
     /// Hands a new `Notified` (whose reference is already counted) to the task's scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
@@ -218,7 +218,7 @@ unsafe fn drop_stage<F: Future, S>(core: &Core<F, S>) -> Result<(), Box<dyn Any 
     panic::catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }))
 }
 
-unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified> {
     // SAFETY: the vtable of a `Cell<F, S>` is only ever called with a pointer to that cell, and the caller's
     // `Notified` reference keeps it alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -227,13 +227,13 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         ToRunning::Cancelled => {
             // SAFETY: `RUNNING` is ours.
             unsafe { cancel_and_complete::<F, S>(ptr) };
-            return;
+            return None;
         }
-        ToRunning::Failed => return,
+        ToRunning::Failed => return None,
         ToRunning::Dealloc => {
             // SAFETY: that was the last reference.
             unsafe { dealloc::<F, S>(ptr) };
-            return;
+            return None;
         }
     }
 
@@ -250,6 +250,7 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 cell.core.set_stage(Stage::Finished(Ok(output)));
                 complete::<F, S>(ptr);
             }
+            None
         }
         // SAFETY: `RUNNING` and the poller's reference are handed over.
         Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr) },
@@ -260,16 +261,18 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) {
                 cell.core.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
                 complete::<F, S>(ptr);
             }
+            None
         }
     }
 }
 
 /// After a `Pending` poll: binds the task to its owned list if this was its first wait, then makes it idle,
-/// or reschedules or cancels it (see [`ToIdle`]).
+/// or reschedules or cancels it (see [`ToIdle`]). Returns the task if its scheduler hands a yield back to the
+/// runner.
 ///
 /// # Safety
 /// The caller set `RUNNING` and gives up its reference.
-unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified> {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Only pollers set `BOUND`, so this reads what the previous one left.
@@ -284,7 +287,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             mem::forget(list_ref);
             // SAFETY: the task is still `RUNNING`, so the stage is ours.
             unsafe { cancel_and_complete::<F, S>(ptr) };
-            return;
+            return None;
         }
     }
     match cell.header.state.transition_to_idle(bind) {
@@ -293,7 +296,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             // Woken during its own poll: rescheduled exactly once, behind the others.
             // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
             let notified = unsafe { Notified::from_raw(ptr) };
-            cell.core.scheduler.schedule(notified, Placement::Yielded);
+            return cell.core.scheduler.yielded(notified);
         }
         ToIdle::OkDealloc => {
             // SAFETY: that was the last reference.
@@ -304,6 +307,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
             unsafe { cancel_and_complete::<F, S>(ptr) }
         }
     }
+    None
 }
 
 /// Drops the future, stores a `cancelled` error (or the panic of the future's drop), completes.

@@ -5,7 +5,7 @@ use super::*;
 use crate::test_util::{Drops, counting_waker};
 use std::collections::VecDeque;
 use std::future::poll_fn;
-use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
@@ -13,6 +13,8 @@ use std::task::{Context, Poll, Waker};
 struct Recorder {
     queue: Mutex<VecDeque<(Notified, bool)>>,
     list: OwnedListCell,
+    /// Whether `yielded` hands the task back to its runner (as the workers' scheduler does).
+    hand_back: AtomicBool,
 }
 
 struct OwnedListCell(OwnedList);
@@ -27,8 +29,15 @@ impl Default for OwnedListCell {
 struct TestSched(Arc<Recorder>);
 
 impl Schedule for TestSched {
-    fn schedule(&self, task: Notified, placement: Placement) {
-        self.0.queue.lock().unwrap().push_back((task, placement == Placement::Yielded));
+    fn schedule(&self, task: Notified, _: Placement) {
+        self.0.queue.lock().unwrap().push_back((task, false));
+    }
+    fn yielded(&self, task: Notified) -> Option<Notified> {
+        if self.0.hand_back.load(SeqCst) {
+            return Some(task);
+        }
+        self.0.queue.lock().unwrap().push_back((task, true));
+        None
     }
     fn bind(&self, task: Task) -> Result<(), Task> {
         self.0.list.0.bind(task)
@@ -40,7 +49,11 @@ impl Schedule for TestSched {
 
 impl TestSched {
     fn with_shards(shards: usize) -> TestSched {
-        TestSched(Arc::new(Recorder { queue: Mutex::default(), list: OwnedListCell(OwnedList::new(shards)) }))
+        TestSched(Arc::new(Recorder {
+            queue: Mutex::default(),
+            list: OwnedListCell(OwnedList::new(shards)),
+            hand_back: AtomicBool::new(false),
+        }))
     }
     fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
     where
@@ -138,6 +151,20 @@ fn wake_during_poll_schedules_once_after_the_poll() {
     assert_eq!(sched.queued(), 0);
     assert!(join.is_finished());
     assert_eq!(crate::block_on(join.join()).unwrap(), 2);
+    assert_eq!(Arc::strong_count(&sched.0), 1, "task freed");
+}
+
+#[test]
+fn yield_is_handed_back_to_the_runner_when_the_scheduler_says_so() {
+    let sched = TestSched::default();
+    sched.0.hand_back.store(true, SeqCst);
+    let (notified, join) = sched.spawn(crate::yield_now());
+    let back = notified.run().expect("a self-wake is handed back");
+    assert_eq!(sched.queued(), 0, "not scheduled as well");
+    assert!(!join.is_finished());
+    assert!(back.run().is_none(), "completes, nothing to hand back");
+    assert!(join.is_finished());
+    drop(join);
     assert_eq!(Arc::strong_count(&sched.0), 1, "task freed");
 }
 
