@@ -38,7 +38,6 @@ import it (nor urllib, xml.sax, which do).
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import platform
@@ -59,6 +58,7 @@ from serverbench import (
     build_bench_bins,
     build_coro_example,
     check_common_args,
+    command_and_date,
     cpu_panels,
     derive,
     free_port,
@@ -66,6 +66,7 @@ from serverbench import (
     markdown_table,
     measure,
     num,
+    report_text,
     ratio,
     run_all,
     taskset,
@@ -302,11 +303,7 @@ def main() -> None:
 
 
 def write_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -> None:
-    command = " ".join(["python3", "bench/http.py", *sys.argv[1:]])
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    tables_text = "\n\n".join(f"{title}:\n\n" + "\n".join(table) for title, table in tables)
-    targets_text = ("\n\ncoro against the issue's target:\n\n" + "\n".join(targets)) if targets else ""
-    notes_text = ("\n\nNot measured, or with errors:\n\n" + "\n".join(notes)) if notes else ""
+    command, date = command_and_date("http.py")
     body = f"""## HTTP plaintext: coro against may_minihttp and tokio+hyper
 
 Each server answers `GET /plaintext` with `Hello, World!` as `text/plain` (status line, `Server`, `Date`,
@@ -336,7 +333,7 @@ again, up to {args.retries} times.
 
 ![HTTP plaintext: server CPU time per request]({os.path.relpath(plot, args.file.resolve().parent)})
 
-{tables_text}{targets_text}{notes_text}
+{report_text(tables, targets, notes)}
 
 Every run (CPU ns per request, server / client CPU, req/s, p99, and the share of a core that other processes
 took during the run):

@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import argparse
 import csv
-import datetime
 import os
 import platform
 import shutil
@@ -58,6 +57,7 @@ from serverbench import (
     add_common_args,
     build_coro_example,
     check_common_args,
+    command_and_date,
     cpu_panels,
     derive,
     free_port,
@@ -65,6 +65,7 @@ from serverbench import (
     markdown_table,
     measure,
     num,
+    report_text,
     ratio,
     run_all,
     taskset,
@@ -346,11 +347,7 @@ def main() -> None:
 
 
 def write_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -> None:
-    command = " ".join(["python3", "bench/redis.py", *sys.argv[1:]])
-    date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    tables_text = "\n\n".join(f"{title}:\n\n" + "\n".join(table) for title, table in tables)
-    targets_text = ("\n\ncoro against the issue's target:\n\n" + "\n".join(targets)) if targets else ""
-    notes_text = ("\n\nNot measured, or with errors:\n\n" + "\n".join(notes)) if notes else ""
+    command, date = command_and_date("redis.py")
     body = f"""## Redis GET/SET: coro against redis-server
 
 `coro` is the repository's `examples/redis.rs` (`CORO_WORKERS=1`); `redis-server` is the system's, with no
@@ -375,7 +372,7 @@ whatever the server. req/s and latency are redis-benchmark's (informative). Ever
 
 ![Redis GET/SET: server CPU time per request]({os.path.relpath(plot, args.file.resolve().parent)})
 
-{tables_text}{targets_text}{notes_text}
+{report_text(tables, targets, notes)}
 
 Every run (CPU ns per request, server / client CPU, req/s, and the share of a core that other processes took
 during the run):

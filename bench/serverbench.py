@@ -13,6 +13,7 @@ The pinning, the quiet-machine checks and the rest of the echo benchmark's machi
 
 from __future__ import annotations
 
+import datetime
 import os
 import resource
 import socket
@@ -318,3 +319,19 @@ def cpu_panels(results: dict[str, dict[str, Samples]], place) -> list[Panel]:
             if m is not None:
                 p.values[(group, s)] = (m, *sp)
     return list(panels.values())
+
+
+def report_text(tables: list[tuple[str, list[str]]], targets: list[str], notes: list[str]) -> str:
+    """A section's tables (title, markdown lines), its lines on the issue's targets, and its notes."""
+    text = "\n\n".join(f"{title}:\n\n" + "\n".join(table) for title, table in tables)
+    if targets:
+        text += "\n\ncoro against the issue's target:\n\n" + "\n".join(targets)
+    if notes:
+        text += "\n\nNot measured, or with errors:\n\n" + "\n".join(notes)
+    return text
+
+
+def command_and_date(script: str) -> tuple[str, str]:
+    """The command line that ran `script` (bench/NAME.py), and the date, for a section's header."""
+    command = " ".join(["python3", f"bench/{script}", *sys.argv[1:]])
+    return command, datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
