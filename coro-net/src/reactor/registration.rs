@@ -207,8 +207,21 @@ impl Registration {
         Poll::Ready(result)
     }
 
+    #[inline]
     fn poll_ready_inner(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
-        if let Some(ready) = self.check(direction) {
+        let state = self.io.readiness.load(Acquire);
+        if state & SHUTDOWN == 0 && state & direction.mask() != 0 {
+            self.observe(direction, state);
+            return Poll::Ready(Ok(()));
+        }
+        self.poll_wait(cx, direction, state)
+    }
+
+    /// The slow half of `poll_ready_inner`, out of line: the source looked not ready (or shut down) in
+    /// `state`, so the task's waker is stored before the readiness is checked again.
+    #[inline(never)]
+    fn poll_wait(&self, cx: &mut Context<'_>, direction: Direction, state: usize) -> Poll<io::Result<()>> {
+        if let Some(ready) = self.check(direction, state) {
             return Poll::Ready(ready);
         }
         {
@@ -220,27 +233,33 @@ impl Registration {
             }
         }
         // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds it.
-        match self.check(direction) {
+        match self.check(direction, self.io.readiness.load(Acquire)) {
             Some(ready) => Poll::Ready(ready),
             None => Poll::Pending,
         }
     }
 
-    /// `Some` if ready in `direction`, recording the tick for `clear_readiness`.
-    fn check(&self, direction: Direction) -> Option<io::Result<()>> {
-        let state = self.io.readiness.load(Acquire);
+    /// `Some` if `state` is ready in `direction` (recording its tick for `clear_readiness`) or shut down.
+    fn check(&self, direction: Direction, state: usize) -> Option<io::Result<()>> {
         if state & SHUTDOWN != 0 {
             return Some(Err(io::Error::other("the coro runtime that owns this socket has shut down")));
         }
         if state & direction.mask() == 0 {
             return None;
         }
-        self.observed[direction.index()].store(tick_of(state), Relaxed);
+        self.observe(direction, state);
         Some(Ok(()))
+    }
+
+    /// Records the tick of `state`, which `clear_readiness` compares.
+    #[inline]
+    fn observe(&self, direction: Direction, state: usize) {
+        self.observed[direction.index()].store(tick_of(state), Relaxed);
     }
 
     /// The operation in `direction` got `WouldBlock`: forget that direction's readiness, unless an event
     /// arrived since the last [`poll_ready`](Registration::poll_ready) looked.
+    #[inline]
     pub(crate) fn clear_readiness(&self, direction: Direction) {
         let observed = self.observed[direction.index()].load(Relaxed);
         let _ = self.io.readiness.fetch_update(AcqRel, Acquire, |state| {
@@ -254,6 +273,7 @@ impl Registration {
     ///
     /// Respects the cooperative budget: a task whose operations keep completing at once yields after
     /// [`coop::BUDGET`] of them.
+    #[inline]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,
