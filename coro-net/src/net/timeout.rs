@@ -31,6 +31,7 @@ impl Timeout {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn get(&self) -> Option<Duration> {
         match self.0.load(Relaxed) {
             0 => None,

@@ -217,38 +217,31 @@ impl Registration {
         self.poll_wait(cx, direction, state)
     }
 
-    /// The slow half of `poll_ready_inner`, out of line: the source looked not ready (or shut down) in
-    /// `state`, so the task's waker is stored before the readiness is checked again.
+    /// The slow half of `poll_ready_inner`, out of line: `state` was not ready in `direction`, or shut down.
+    /// Stores the task's waker, then checks the readiness again.
     #[inline(never)]
     fn poll_wait(&self, cx: &mut Context<'_>, direction: Direction, state: usize) -> Poll<io::Result<()>> {
-        if let Some(ready) = self.check(direction, state) {
-            return Poll::Ready(ready);
-        }
-        {
-            let mut waiters = lock(&self.io.waiters);
-            let slot = &mut waiters[direction.index()];
-            match slot {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
+        if state & SHUTDOWN == 0 {
+            {
+                let mut waiters = lock(&self.io.waiters);
+                let slot = &mut waiters[direction.index()];
+                match slot {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => *slot = Some(cx.waker().clone()),
+                }
+            }
+            // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds
+            // it.
+            let state = self.io.readiness.load(Acquire);
+            if state & SHUTDOWN == 0 {
+                if state & direction.mask() == 0 {
+                    return Poll::Pending;
+                }
+                self.observe(direction, state);
+                return Poll::Ready(Ok(()));
             }
         }
-        // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds it.
-        match self.check(direction, self.io.readiness.load(Acquire)) {
-            Some(ready) => Poll::Ready(ready),
-            None => Poll::Pending,
-        }
-    }
-
-    /// `Some` if `state` is ready in `direction` (recording its tick for `clear_readiness`) or shut down.
-    fn check(&self, direction: Direction, state: usize) -> Option<io::Result<()>> {
-        if state & SHUTDOWN != 0 {
-            return Some(Err(io::Error::other("the coro runtime that owns this socket has shut down")));
-        }
-        if state & direction.mask() == 0 {
-            return None;
-        }
-        self.observe(direction, state);
-        Some(Ok(()))
+        Poll::Ready(Err(io::Error::other("the coro runtime that owns this socket has shut down")))
     }
 
     /// Records the tick of `state`, which `clear_readiness` compares.
