@@ -45,6 +45,7 @@ pub fn has_budget_remaining() -> bool {
 ///
 /// Call it at the start of an operation's `poll`; call [`Progress::made_progress`] when the operation
 /// completes, or the unit is given back.
+#[inline]
 pub fn poll_proceed(cx: &mut Context<'_>) -> Poll<Progress> {
     CURRENT.with(|c| match c.get() {
         None => Poll::Ready(Progress { restore: None }),
@@ -67,12 +68,14 @@ pub struct Progress {
 
 impl Progress {
     /// The operation completed: keep the unit spent.
+    #[inline]
     pub fn made_progress(mut self) {
         self.restore = None;
     }
 }
 
 impl Drop for Progress {
+    #[inline]
     fn drop(&mut self) {
         if let Some(n) = self.restore {
             let _ = CURRENT.try_with(|c| {

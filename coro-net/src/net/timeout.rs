@@ -31,6 +31,7 @@ impl Timeout {
         Ok(())
     }
 
+    #[inline]
     pub(crate) fn get(&self) -> Option<Duration> {
         match self.0.load(Relaxed) {
             0 => None,
@@ -40,6 +41,10 @@ impl Timeout {
 }
 
 /// The timer of one waiting operation, started on its first wait.
+///
+/// Every stream operation carries one, and almost none has a timeout: the no-timeout path of
+/// [`poll_elapsed`](Deadline::poll_elapsed) and the drop of a timer never started are inlined tests, with
+/// the timer's own work out of line.
 #[derive(Debug, Default)]
 pub(crate) struct Deadline {
     timer: Option<Pin<Box<Sleep>>>,
@@ -47,13 +52,21 @@ pub(crate) struct Deadline {
 
 impl Deadline {
     /// Called when the operation has to wait: `Ready(err)` once `timeout` has elapsed since the first wait.
+    #[inline]
     pub(crate) fn poll_elapsed(
         &mut self,
         cx: &mut Context<'_>,
         timeout: Option<Duration>,
         what: &str,
     ) -> Poll<io::Error> {
-        let Some(timeout) = timeout else { return Poll::Pending };
+        match timeout {
+            None => Poll::Pending,
+            Some(timeout) => self.poll_timer(cx, timeout, what),
+        }
+    }
+
+    #[inline(never)]
+    fn poll_timer(&mut self, cx: &mut Context<'_>, timeout: Duration, what: &str) -> Poll<io::Error> {
         let timer = self.timer.get_or_insert_with(|| Box::pin(sleep(timeout)));
         match timer.as_mut().poll(cx) {
             Poll::Ready(()) => {
@@ -62,4 +75,19 @@ impl Deadline {
             Poll::Pending => Poll::Pending,
         }
     }
+}
+
+impl Drop for Deadline {
+    #[inline]
+    fn drop(&mut self) {
+        if let Some(timer) = self.timer.take() {
+            drop_timer(timer);
+        }
+    }
+}
+
+/// Cancels a started timer, out of line (see [`Deadline`]).
+#[inline(never)]
+fn drop_timer(timer: Pin<Box<Sleep>>) {
+    drop(timer);
 }

@@ -207,40 +207,52 @@ impl Registration {
         Poll::Ready(result)
     }
 
+    #[inline]
     fn poll_ready_inner(&self, cx: &mut Context<'_>, direction: Direction) -> Poll<io::Result<()>> {
-        if let Some(ready) = self.check(direction) {
-            return Poll::Ready(ready);
+        let state = self.io.readiness.load(Acquire);
+        if state & SHUTDOWN == 0 && state & direction.mask() != 0 {
+            self.observe(direction, state);
+            return Poll::Ready(Ok(()));
         }
-        {
-            let mut waiters = lock(&self.io.waiters);
-            let slot = &mut waiters[direction.index()];
-            match slot {
-                Some(waker) if waker.will_wake(cx.waker()) => {}
-                _ => *slot = Some(cx.waker().clone()),
-            }
-        }
-        // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds it.
-        match self.check(direction) {
-            Some(ready) => Poll::Ready(ready),
-            None => Poll::Pending,
-        }
+        self.poll_wait(cx, direction, state)
     }
 
-    /// `Some` if ready in `direction`, recording the tick for `clear_readiness`.
-    fn check(&self, direction: Direction) -> Option<io::Result<()>> {
-        let state = self.io.readiness.load(Acquire);
-        if state & SHUTDOWN != 0 {
-            return Some(Err(io::Error::other("the coro runtime that owns this socket has shut down")));
+    /// The slow half of `poll_ready_inner`, out of line: `state` was not ready in `direction`, or shut down.
+    /// Stores the task's waker, then checks the readiness again.
+    #[inline(never)]
+    fn poll_wait(&self, cx: &mut Context<'_>, direction: Direction, state: usize) -> Poll<io::Result<()>> {
+        if state & SHUTDOWN == 0 {
+            {
+                let mut waiters = lock(&self.io.waiters);
+                let slot = &mut waiters[direction.index()];
+                match slot {
+                    Some(waker) if waker.will_wake(cx.waker()) => {}
+                    _ => *slot = Some(cx.waker().clone()),
+                }
+            }
+            // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds
+            // it.
+            let state = self.io.readiness.load(Acquire);
+            if state & SHUTDOWN == 0 {
+                if state & direction.mask() == 0 {
+                    return Poll::Pending;
+                }
+                self.observe(direction, state);
+                return Poll::Ready(Ok(()));
+            }
         }
-        if state & direction.mask() == 0 {
-            return None;
-        }
+        Poll::Ready(Err(io::Error::other("the coro runtime that owns this socket has shut down")))
+    }
+
+    /// Records the tick of `state`, which `clear_readiness` compares.
+    #[inline]
+    fn observe(&self, direction: Direction, state: usize) {
         self.observed[direction.index()].store(tick_of(state), Relaxed);
-        Some(Ok(()))
     }
 
     /// The operation in `direction` got `WouldBlock`: forget that direction's readiness, unless an event
     /// arrived since the last [`poll_ready`](Registration::poll_ready) looked.
+    #[inline]
     pub(crate) fn clear_readiness(&self, direction: Direction) {
         let observed = self.observed[direction.index()].load(Relaxed);
         let _ = self.io.readiness.fetch_update(AcqRel, Acquire, |state| {
@@ -254,6 +266,7 @@ impl Registration {
     ///
     /// Respects the cooperative budget: a task whose operations keep completing at once yields after
     /// [`coop::BUDGET`] of them.
+    #[inline]
     pub(crate) fn poll_io<R>(
         &self,
         cx: &mut Context<'_>,

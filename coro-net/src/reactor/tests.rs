@@ -233,6 +233,30 @@ fn clearing_readiness_never_loses_an_event_that_arrived_meanwhile() {
 }
 
 #[test]
+fn operations_fail_once_the_runtime_has_shut_down() {
+    rt(1).block_on(async {
+        let (a, _b) = UnixStream::pair().unwrap();
+        let end = End::new(a);
+        let mut buf = [0u8; 1];
+        // The read waits (nothing to read), the write side stays ready: both paths must see the shutdown.
+        let pending = poll_fn(|cx| {
+            Poll::Ready(
+                end.registration.poll_io(cx, Direction::Read, || (&end.io).read(&mut buf)).is_pending(),
+            )
+        })
+        .await;
+        assert!(pending, "nothing to read yet");
+        Driver::current().unwrap().shutdown();
+        for direction in [Direction::Read, Direction::Write] {
+            let err = poll_fn(|cx| end.registration.poll_ready(cx, direction)).await.unwrap_err();
+            assert!(err.to_string().contains("has shut down"), "{direction:?}: {err}");
+        }
+        let err = end.read(&mut buf).await.unwrap_err();
+        assert!(err.to_string().contains("has shut down"), "{err}");
+    });
+}
+
+#[test]
 fn registering_outside_a_runtime_is_a_clear_error() {
     let (mut a, _b) = UnixStream::pair().unwrap();
     let err = Registration::new(&mut a, Interest::READABLE).unwrap_err();
