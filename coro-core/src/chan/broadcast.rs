@@ -33,15 +33,16 @@
 //! A ring of `cap` slots under one mutex, with the sequence number of the next value (`tail`); each receiver
 //! keeps the sequence number it reads next, so the values kept are the last `cap` ones and a receiver whose
 //! number is older than those has lagged. A value stays in its slot until it is overwritten. Parked
-//! receivers are a `Waiters` list, every send wakes all of them (in batches, outside the lock). A receive
+//! receivers wait in a [`WaitList`] whose entries record the number each one waits for; a send wakes those
+//! waiting for a number it made available (in batches, outside the lock), so a receiver that has already
+//! read the value and parked again is not woken a second time by the same send's later batches. A receive
 //! clones the value under the lock: `Clone` is the only user code that runs under it.
 
 use super::error::SendError;
-use super::state::{Waiters, park};
 use crate::Suspend;
 use crate::loom::{Arc, Mutex, lock};
 use crate::runtime::coop;
-use crate::wait_list::wake_batched;
+use crate::wait_list::{WaitList, wake_batched};
 use std::error::Error;
 use std::fmt;
 use std::future::Future;
@@ -60,7 +61,7 @@ pub fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         tail: 0,
         senders: 1,
         receivers: 1,
-        waiters: Waiters::new(),
+        waiters: WaitList::new(),
     };
     let shared = Arc::new(Mutex::new(state));
     (Sender { shared: shared.clone() }, Receiver { shared, next: 0 })
@@ -73,7 +74,8 @@ struct State<T> {
     tail: u64,
     senders: usize,
     receivers: usize,
-    waiters: Waiters,
+    /// Parked receivers, each with the number of the value it waits for.
+    waiters: WaitList<u64>,
 }
 
 impl<T: Clone> State<T> {
@@ -122,7 +124,10 @@ impl<T> Sender<T> {
                 state.tail += 1;
                 (Ok(state.receivers), overwritten)
             },
-            |state, wakers| state.waiters.release_front(wakers, |_| true),
+            |state, wakers| {
+                let tail = state.tail;
+                state.waiters.release_front(wakers, |&mut waiting_for| waiting_for < tail)
+            },
         );
         drop(overwritten);
         sent
@@ -205,7 +210,14 @@ impl<T: Clone> Future for RecvFut<'_, T> {
             Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
-                park(&mut state.waiters, &mut this.key, cx.waker());
+                // `next` is constant while this operation is parked (it only moves on a read, which ends
+                // the operation), so the entry's number stays right when it parks again.
+                match this.key {
+                    Some(key) => {
+                        state.waiters.wait_again(key, cx.waker());
+                    }
+                    None => this.key = Some(state.waiters.push_back(this.rx.next, cx.waker())),
+                }
                 return Poll::Pending;
             }
         };
@@ -219,7 +231,7 @@ impl<T: Clone> Future for RecvFut<'_, T> {
 
 impl<T> Drop for RecvFut<'_, T> {
     fn drop(&mut self) {
-        // Every send wakes every parked receiver: there is no notification to pass on.
+        // A send wakes every receiver waiting for what it sent: there is no notification to pass on.
         if let Some(key) = self.key.take() {
             lock(&self.rx.shared).waiters.remove(key);
         }
