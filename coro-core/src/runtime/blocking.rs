@@ -194,7 +194,9 @@ impl PoolInner {
         loop {
             if let Some(task) = state.queue.pop_front() {
                 drop(state);
-                task.run();
+                // A blocking task never waits, and this scheduler's `yielded` keeps nothing to hand back.
+                let handed_back = task.run();
+                debug_assert!(handed_back.is_none());
                 state = lock(&self.state);
                 continue;
             }

@@ -88,7 +88,7 @@ fn loom_task_wake_during_poll() {
         let go = Arc::new(AtomicBool::new(false));
         let slot = Arc::new(std::sync::Mutex::new(None));
         let (notified, join) = sched.spawn(waiting_task(go.clone(), slot.clone()));
-        notified.run(); // first poll: pending, waker stored
+        assert!(notified.run().is_none()); // first poll: pending, waker stored
         let waker = slot.lock().unwrap().clone().unwrap();
         let t = thread::spawn(move || {
             go.store(true, SeqCst);
@@ -112,7 +112,7 @@ fn loom_task_join_vs_complete() {
     loom::model(|| {
         let sched = TestSched::new();
         let (notified, join) = sched.spawn(async { 7 });
-        let t = thread::spawn(move || notified.run());
+        let t = thread::spawn(move || assert!(notified.run().is_none()));
         let (count, waker) = counting_waker();
         let mut join = join.join();
         let first = poll(&mut join, &waker);
@@ -149,7 +149,7 @@ fn loom_task_abort_vs_poll() {
         }));
         let s2 = sched.clone();
         let t = thread::spawn(move || {
-            notified.run();
+            assert!(notified.run().is_none());
             s2.drain();
         });
         join.abort();
@@ -172,7 +172,7 @@ fn loom_task_last_ref_dropped_elsewhere() {
         let go = Arc::new(AtomicBool::new(false));
         let slot = Arc::new(std::sync::Mutex::new(None));
         let (notified, join) = sched.spawn(waiting_task(go, slot.clone()));
-        notified.run();
+        assert!(notified.run().is_none());
         let waker = slot.lock().unwrap().take().unwrap();
         let t = thread::spawn(move || drop(waker));
         // Cancel the task here while the other thread drops the waker: whichever reference goes last frees it.
@@ -203,14 +203,14 @@ fn loom_inject_push_pop() {
         let mut popped = 0;
         inject.pop_batch(2, |task| {
             popped += 1;
-            task.run();
+            assert!(task.run().is_none());
         });
         for p in pushers {
             p.join().unwrap();
         }
         while let Some(task) = inject.pop() {
             popped += 1;
-            task.run();
+            assert!(task.run().is_none());
         }
         assert_eq!(popped, 2);
         assert!(joins.iter().all(JoinHandle::is_finished));
@@ -237,7 +237,7 @@ fn loom_inject_push_vs_close() {
         let mut popped = 0;
         while let Some(task) = inject.pop() {
             popped += 1;
-            task.run();
+            assert!(task.run().is_none());
         }
         assert!(popped <= 1);
         // A task whose `Notified` was dropped unrun, never polled, was cancelled by that drop.
@@ -272,8 +272,8 @@ fn loom_owned_list_bind_and_complete_vs_shutdown() {
         let (second, join2) = sched.spawn(async { 2 });
         let s2 = sched.clone();
         let runner = thread::spawn(move || {
-            first.run();
-            second.run();
+            assert!(first.run().is_none());
+            assert!(second.run().is_none());
             s2.drain();
         });
         sched.list.close_and_shutdown_all();
@@ -301,7 +301,7 @@ fn loom_first_wait_vs_shutdown() {
             let _d = d;
             std::future::pending::<()>().await;
         });
-        let runner = thread::spawn(move || notified.run());
+        let runner = thread::spawn(move || assert!(notified.run().is_none()));
         sched.list.close_and_shutdown_all();
         runner.join().unwrap();
         assert_eq!(drops.load(SeqCst), 1);

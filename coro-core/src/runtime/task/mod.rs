@@ -164,6 +164,7 @@ impl Notified {
     ///
     /// Must be called on a thread the task may run on: any worker for a `Send` task, its own worker for a
     /// `spawn_local` one. The schedulers guarantee it by where they queue each `Notified`.
+    #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
     pub(crate) fn run(self) -> Option<Notified> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.

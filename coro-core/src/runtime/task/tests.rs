@@ -141,13 +141,13 @@ fn wake_during_poll_schedules_once_after_the_poll() {
             Poll::Ready(n)
         }
     }));
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.queued(), 1, "rescheduled exactly once");
     let (notified, yielded) = sched.pop().unwrap();
     assert!(yielded, "a self-wake is a yield");
-    notified.run();
+    assert!(notified.run().is_none());
     let (notified, _) = sched.pop().unwrap();
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.queued(), 0);
     assert!(join.is_finished());
     assert_eq!(crate::block_on(join.join()).unwrap(), 2);
@@ -182,7 +182,7 @@ fn wake_of_idle_task_submits_and_join_waker_fires() {
             Poll::Ready("done")
         }
     }));
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.queued(), 0);
     let mut join = join.join();
     let (counter, waker) = counting_waker();
@@ -195,7 +195,7 @@ fn wake_of_idle_task_submits_and_join_waker_fires() {
     assert_eq!(sched.queued(), 1);
     let (notified, yielded) = sched.pop().unwrap();
     assert!(!yielded);
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(counter.woken(), 1, "joiner woken once");
     assert!(matches!(poll_join(&mut join, &waker), Poll::Ready(Ok("done"))));
     drop(join);
@@ -212,7 +212,7 @@ fn dropping_the_handle_early_drops_the_output_at_completion() {
     let o = out.clone();
     let (notified, join) = sched.spawn(async move { o });
     drop(join);
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(Arc::strong_count(&out), 1, "output dropped by the runner");
     assert_eq!(Arc::strong_count(&sched.0), 1);
 }
@@ -223,7 +223,7 @@ fn dropping_the_handle_late_drops_the_output() {
     let out = Arc::new(());
     let o = out.clone();
     let (notified, join) = sched.spawn(async move { o });
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(Arc::strong_count(&out), 2, "output kept for the handle");
     drop(join);
     assert_eq!(Arc::strong_count(&out), 1);
@@ -239,12 +239,12 @@ fn abort_idle_task() {
         let _f = f;
         std::future::pending::<()>().await
     });
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(Arc::strong_count(&fut_alive), 2);
     join.abort();
     assert_eq!(sched.queued(), 1, "abort schedules the idle task");
     let (notified, _) = sched.pop().unwrap();
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(Arc::strong_count(&fut_alive), 1, "future dropped by the runner");
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
     assert_eq!(Arc::strong_count(&sched.0), 1);
@@ -256,7 +256,7 @@ fn abort_while_queued_cancels_instead_of_polling() {
     let (notified, join) = sched.spawn(async { panic!("must not be polled") });
     join.abort();
     assert_eq!(sched.queued(), 0, "already queued: no second entry");
-    notified.run();
+    assert!(notified.run().is_none());
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
 }
 
@@ -264,7 +264,7 @@ fn abort_while_queued_cancels_instead_of_polling() {
 fn panic_while_polling_is_caught() {
     let sched = TestSched::default();
     let (notified, join) = sched.spawn(async { panic!("oops") });
-    notified.run();
+    assert!(notified.run().is_none());
     let err = crate::block_on(join.join()).unwrap_err();
     assert!(err.is_panic());
     assert_eq!(format!("{err:?}"), "JoinError::Panic(\"oops\")");
@@ -275,11 +275,11 @@ fn panic_while_polling_is_caught() {
 fn shutdown_through_the_list() {
     let sched = TestSched::default();
     let (notified, join) = sched.spawn(std::future::pending::<()>());
-    notified.run();
+    assert!(notified.run().is_none());
     let (notified2, join2) = sched.spawn(std::future::pending::<()>());
     sched.0.list.0.close_and_shutdown_all();
     // Queued `Notified` of a cancelled task: running it is a no-op.
-    notified2.run();
+    assert!(notified2.run().is_none());
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
     assert!(crate::block_on(join2.join()).unwrap_err().is_cancelled());
     // Binding after close fails.
@@ -299,7 +299,7 @@ fn tasks_join_the_list_when_they_first_wait() {
     let sched = TestSched::default();
     let (notified, join) = sched.spawn(async { 1 });
     assert_eq!(sched.listed(), 0);
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.listed(), 0);
     assert_eq!(crate::block_on(join.join()).unwrap(), 1);
 
@@ -313,10 +313,10 @@ fn tasks_join_the_list_when_they_first_wait() {
         }
     }));
     assert_eq!(sched.listed(), 0);
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.listed(), 1);
     let (notified, _) = sched.pop().unwrap();
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(sched.listed(), 0);
     assert_eq!(crate::block_on(join.join()).unwrap(), 2);
     assert_eq!(Arc::strong_count(&sched.0), 1);
@@ -343,7 +343,7 @@ fn unbound_tasks_are_cancelled_by_their_notified_or_their_poller() {
         let _d = d;
         std::future::pending::<()>().await;
     });
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(drops.load(SeqCst), 2);
     assert_eq!(sched.queued(), 0);
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
@@ -361,11 +361,11 @@ fn owned_list_unlinks_head_middle_and_tail() {
     let (second, j2) = sched.spawn_bound(async { 2 });
     let (third, j3) = sched.spawn_bound(async { 3 });
     assert_eq!(len(), 3);
-    second.run();
+    assert!(second.run().is_none());
     assert_eq!(len(), 2);
-    first.run();
+    assert!(first.run().is_none());
     assert_eq!(len(), 1);
-    third.run();
+    assert!(third.run().is_none());
     assert_eq!(len(), 0);
     for (join, value) in [(j1, 1), (j2, 2), (j3, 3)] {
         assert_eq!(crate::block_on(join.join()).unwrap(), value);
@@ -386,7 +386,7 @@ fn owned_list_shards_by_address() {
     let mut joins = Vec::new();
     for (i, (notified, join)) in tasks.drain(..).enumerate() {
         if i % 2 == 0 {
-            notified.run();
+            assert!(notified.run().is_none());
         } else {
             drop(notified);
         }
@@ -434,7 +434,7 @@ fn injector_batches_burst_and_close() {
     // A batch larger than one lock's worth (128), in order.
     let mut next = 0;
     let mut run = |task: Notified| {
-        task.run();
+        assert!(task.run().is_none());
         next += 1;
     };
     inject.pop_batch(300, &mut run);
@@ -489,9 +489,9 @@ fn panicking_drops_leave_a_consistent_stage() {
         let _probe = probe;
         std::future::pending::<()>().await;
     });
-    notified.run();
+    assert!(notified.run().is_none());
     join.abort();
-    sched.pop().unwrap().0.run();
+    assert!(sched.pop().unwrap().0.run().is_none());
     assert_eq!(drops.load(SeqCst), 1);
     let err = crate::block_on(join.join()).unwrap_err();
     assert_eq!(format!("{err}"), "task panicked with message \"drop\"");
@@ -502,7 +502,7 @@ fn panicking_drops_leave_a_consistent_stage() {
         let _probe = probe;
         panic!("poll");
     });
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(drops.load(SeqCst), 2);
     let err = crate::block_on(join.join()).unwrap_err();
     assert_eq!(format!("{err:?}"), "JoinError::Panic(\"poll\")");
@@ -511,13 +511,13 @@ fn panicking_drops_leave_a_consistent_stage() {
     let probe = PanicOnDrop(drops.clone());
     let (notified, join) = sched.spawn(async move { probe });
     drop(join);
-    notified.run();
+    assert!(notified.run().is_none());
     assert_eq!(drops.load(SeqCst), 3);
 
     // Joined late: the output is dropped with the handle, whose drop swallows the panic.
     let probe = PanicOnDrop(drops.clone());
     let (notified, join) = sched.spawn(async move { probe });
-    notified.run();
+    assert!(notified.run().is_none());
     drop(join);
     assert_eq!(drops.load(SeqCst), 4);
 
