@@ -600,11 +600,12 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
             }
             (task, core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0)
         });
-        if maintain_due {
-            maintain(cx);
-        }
+        // A `maintain` that found no task to run first may have dispatched wakes to the injector: look again
+        // before parking rather than park with work waiting.
+        let dispatched = maintain_due && maintain(cx);
         match task {
             Some(task) => run_task(cx, task),
+            None if dispatched => {}
             None => park(cx, main.as_ref().map(|(w, _)| &w.woken)),
         }
     }
@@ -649,13 +650,15 @@ fn run_task(cx: &ThreadCx, mut task: Notified) {
 }
 
 /// Lets the parker poll its driver without blocking (see [`Park::maintain`]). The parker is out of the core
-/// meanwhile, so that wakes it dispatches can schedule into the core.
-fn maintain(cx: &ThreadCx) {
+/// meanwhile, so that wakes it dispatches can schedule into the core. Returns whether it dispatched any.
+fn maintain(cx: &ThreadCx) -> bool {
     let mut parker = with_core(cx, |core| core.park.take().expect("parker missing"));
-    if dispatching(cx, || parker.maintain()) {
+    let dispatched = dispatching(cx, || parker.maintain());
+    if dispatched {
         cx.shared.notify_parked_local();
     }
     with_core(cx, |core| core.park = Some(parker));
+    dispatched
 }
 
 /// Runs `drive` (a parker's `park` or `maintain`) and hands the wakes its I/O driver dispatched meanwhile to
