@@ -49,7 +49,8 @@
 //!
 //! One allocation per channel (an `Arc`) holds the handle counts and, under one mutex, the buffer (a
 //! `VecDeque`, the second allocation) and two lists of parked operations, one per side (the crate's
-//! `WaitList`, which `sync` uses too, with nothing in a waiter's slot). A parked operation is registered by
+//! `WaitList`, which `sync` uses too, with nothing in a waiter's slot; each list's slab allocates on the
+//! first park on its side and is reused from then on). A parked operation is registered by
 //! its waker only; values move only inside an operation's own `poll`, under the lock. That is what makes
 //! cancellation free: there is nothing to undo.
 //!

@@ -148,8 +148,9 @@ impl Overflow<Notified> for Inject {
         let mut list = lock(&self.list);
         if list.closed {
             drop(list);
-            // Shutting down: the tasks are (being) cancelled through the owned list; drop the references
-            // outside the lock (the last one drops the future).
+            // Shutting down: a task that has waited is (being) cancelled through the owned list, and one that
+            // was never polled is in no list, so dropping its `Notified` cancels it. Either way, drop the
+            // references outside the lock (the last one drops the future).
             iter.for_each(drop);
             return;
         }
