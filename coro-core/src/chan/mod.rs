@@ -208,10 +208,8 @@ impl<T> Receiver<T> {
 
     /// Receives a value, suspending for at most `timeout` while the channel is empty.
     ///
-    /// # Panics
-    ///
-    /// If it has to wait on a runtime without timers: use `coro::Runtime` (`coro::run`, `#[coro::main]`),
-    /// whose reactor provides them, not `coro_core::Runtime` or `block_on`.
+    /// The wait uses the runtime's timers (`coro::Runtime`'s reactor); outside such a runtime (a plain
+    /// thread under `block_on`, say) a process-wide fallback timer thread serves it.
     pub fn recv_timeout(&self, timeout: Duration) -> RecvTimeoutFut<'_, T> {
         RecvTimeoutFut::new(self.recv(), Instant::now().checked_add(timeout).map(Deadline::new))
     }

@@ -110,7 +110,7 @@ impl<T> Future for RecvTimeoutFut<'_, T> {
         // Checked even when the budget is spent (the receive then answered `Pending`), so that a task that
         // always has work ready still times out.
         let Some(deadline) = &mut this.deadline else { return Poll::Pending };
-        ready!(deadline.poll(cx, "`Receiver::recv_timeout`"));
+        ready!(deadline.poll(cx));
         this.recv.cancel();
         Poll::Ready(Err(RecvTimeoutError::Timeout))
     }

@@ -273,11 +273,24 @@ fn recv_timeout_returns_a_ready_value_without_timers() {
 }
 
 #[test]
-#[should_panic(expected = "run it on `coro::Runtime`")]
-fn recv_timeout_without_timers_names_the_fix() {
-    let (_tx, rx) = bounded::<u8>(1);
+fn recv_timeout_without_runtime_timers_uses_the_fallback_timer() {
+    let (tx, rx) = bounded::<u8>(1);
+    let start = Instant::now();
+    assert_eq!(block_on(rx.recv_timeout(Duration::from_millis(10))), Err(RecvTimeoutError::Timeout));
+    assert!(start.elapsed() >= Duration::from_millis(10));
     let rt = crate::Runtime::builder().workers(1).build().unwrap();
-    let _ = rt.block_on(rx.recv_timeout(Duration::from_millis(1)));
+    assert_eq!(rt.block_on(rx.recv_timeout(Duration::from_millis(1))), Err(RecvTimeoutError::Timeout));
+    drop((tx, rx));
+    // A value that arrives while the receive waits on the fallback timer is received: a rendezvous send
+    // succeeds only once the receiver has parked.
+    let (tx, rx) = bounded::<u8>(0);
+    let sender = std::thread::spawn(move || {
+        while let Err(TrySendError::Full(_)) = tx.try_send(7) {
+            std::thread::yield_now();
+        }
+    });
+    assert_eq!(block_on(rx.recv_timeout(Duration::from_secs(3600))), Ok(7));
+    sender.join().unwrap();
 }
 
 /// A timer store for one timer that is due once `fire` is set.

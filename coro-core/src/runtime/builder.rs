@@ -95,8 +95,8 @@ impl Builder {
     }
 
     /// The timers behind the runtime's timed operations of this crate (such as
-    /// [`recv_timeout`](crate::chan::Receiver::recv_timeout)); without one they panic. `coro::Runtime`
-    /// installs its reactor's timers here.
+    /// [`recv_timeout`](crate::chan::Receiver::recv_timeout)); without one they fall back to a process-wide
+    /// timer thread. `coro::Runtime` installs its reactor's timers here.
     pub fn timer(mut self, timer: Arc<dyn Timer>) -> Builder {
         self.timer = Some(timer);
         self

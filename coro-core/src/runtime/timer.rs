@@ -2,13 +2,17 @@
 //!
 //! # Design
 //!
-//! `coro-core` has no timers: they live in `coro-net`'s reactor, which sleeps until the earliest deadline.
-//! An operation here that needs one (`chan::Receiver::recv_timeout`) reaches the runtime's [`Timer`], set
-//! with [`Builder::timer`](super::Builder::timer); `coro::Runtime` installs its reactor there.
+//! `coro-core` has no timers of its own: they live in `coro-net`'s reactor, which sleeps until the earliest
+//! deadline. An operation here that needs one (`chan::Receiver::recv_timeout`) reaches the runtime's
+//! [`Timer`], set with [`Builder::timer`](super::Builder::timer); `coro::Runtime` installs its reactor there.
+//! Where there is none (a plain thread under `block_on`, a `coro_core::Runtime` built without one), a
+//! process-wide fallback timer thread serves the wait (`fallback.rs`).
 //!
 //! The trait works on keys rather than returning a boxed future, so a timed wait allocates nothing of its
 //! own: `Deadline` inserts its timer on the first poll that has to wait (a wait that completes at once
 //! touches no timer), asks the store on later polls, and removes it when done or dropped.
+
+mod fallback;
 
 use std::fmt;
 use std::sync::Arc;
@@ -49,23 +53,14 @@ impl Deadline {
     }
 
     /// Ready once the deadline has passed. Spends no coop budget: the operation it bounds does.
-    ///
-    /// # Panics
-    ///
-    /// On its first pending poll, if the current runtime has no timer; `what` names the operation.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, what: &str) -> Poll<()> {
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.done {
             return Poll::Ready(());
         }
         let due = match &self.registered {
             Some((timer, key)) => timer.poll_due(*key, cx.waker()),
             None => {
-                let timer = current().unwrap_or_else(|| {
-                    panic!(
-                        "{what} needs a runtime with timers: run it on `coro::Runtime` (`coro::run`, \
-                         `#[coro::main]`, `#[coro::test]`), not on `coro_core::Runtime` or `block_on`"
-                    )
-                });
+                let timer = current().unwrap_or_else(fallback::timer);
                 match timer.insert(self.deadline, cx.waker()) {
                     Some(key) => {
                         self.registered = Some((timer, key));
