@@ -39,8 +39,13 @@ pub(crate) fn current() -> Option<Arc<dyn Timer>> {
     super::worker::with_current(|cx| cx?.shared.timer.clone())
 }
 
-/// A wait for a deadline on the current runtime's [`Timer`].
-pub(crate) struct Deadline {
+/// A wait for an instant: on the current runtime's [`Timer`], or on the fallback timer thread where the
+/// thread belongs to no runtime with timers. The building block of timed operations (`chan`'s
+/// `recv_timeout`, `coro::sleep`): it spends no cooperative budget, the operation it bounds does.
+///
+/// Creating one costs nothing; the timer is inserted on the first poll that has to wait, and removed when the
+/// wait ends, is [`reset`](Deadline::reset) or dropped.
+pub struct Deadline {
     deadline: Instant,
     /// The store and this timer's key, once inserted.
     registered: Option<(Arc<dyn Timer>, usize)>,
@@ -48,12 +53,40 @@ pub(crate) struct Deadline {
 }
 
 impl Deadline {
-    pub(crate) fn new(deadline: Instant) -> Deadline {
+    /// A wait until `deadline`.
+    pub fn new(deadline: Instant) -> Deadline {
         Deadline { deadline, registered: None, done: false }
     }
 
-    /// Ready once the deadline has passed. Spends no coop budget: the operation it bounds does.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// The instant this wait ends.
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Whether a poll (or [`elapsed_now`](Deadline::elapsed_now)) has seen the deadline pass.
+    pub fn is_elapsed(&self) -> bool {
+        self.done
+    }
+
+    /// Moves the deadline (before or after it passed): the wait is pending again until `deadline`.
+    pub fn reset(&mut self, deadline: Instant) {
+        self.cancel();
+        self.deadline = deadline;
+        self.done = false;
+    }
+
+    /// Whether the deadline has passed, checked against the clock without registering anything (for a check
+    /// that must not wait, such as a timeout's when its task is out of budget).
+    pub fn elapsed_now(&mut self) -> bool {
+        if !self.done && self.deadline <= Instant::now() {
+            self.cancel();
+            self.done = true;
+        }
+        self.done
+    }
+
+    /// Ready once the deadline has passed.
+    pub fn poll(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         if self.done {
             return Poll::Ready(());
         }

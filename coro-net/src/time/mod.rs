@@ -32,18 +32,23 @@
 //! (mio rounds its timeout up to the millisecond too), and inserting an earlier one wakes it. A busy
 //! runtime fires expired timers from its workers' periodic non-blocking polls (see the reactor).
 //!
+//! The driver is installed as the runtime's `coro_core::runtime::Timer`, and a [`Sleep`] is a
+//! `coro_core::runtime::timer::Deadline` (the same wait that bounds `chan`'s `recv_timeout`) plus a budget
+//! unit; on a thread outside any coro runtime (a plain `block_on`), `coro-core`'s fallback timer thread
+//! serves it instead.
+//!
 //! All operations ([`Sleep`], [`Timeout`], [`Tick`]) implement [`Suspend`], so a coroutine calling them
 //! suspends in place; the [`Interval`] handle is a plain value.
 
 use crate::reactor::{Driver, lock};
 use coro_core::Suspend;
+use coro_core::runtime::timer::Deadline;
 use coro_core::runtime::{Timer, coop};
 use slab::Slab;
 use std::collections::BTreeSet;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
@@ -136,7 +141,7 @@ pub fn sleep(duration: Duration) -> Sleep {
 
 /// Suspends the current coroutine until `deadline` (at once if it has passed). See [`sleep`].
 pub fn sleep_until(deadline: Instant) -> Sleep {
-    Sleep { deadline, registered: None, done: false }
+    Sleep { timer: Deadline::new(deadline) }
 }
 
 /// About 30 years from now: "never", for durations that overflow an `Instant`.
@@ -148,80 +153,39 @@ fn far_future() -> Instant {
 /// The operation returned by [`sleep`] and [`sleep_until`]; completes at its deadline.
 #[must_use = "a sleep does nothing unless awaited (call it from a coroutine)"]
 pub struct Sleep {
-    deadline: Instant,
-    /// The runtime's driver and this timer's key, once registered.
-    registered: Option<(Arc<Driver>, usize)>,
-    done: bool,
+    timer: Deadline,
 }
 
 impl Sleep {
     /// The instant this sleep ends.
     pub fn deadline(&self) -> Instant {
-        self.deadline
+        self.timer.deadline()
     }
 
     /// Whether the deadline was reached (as observed by a poll).
     pub fn is_elapsed(&self) -> bool {
-        self.done
+        self.timer.is_elapsed()
     }
 
     /// Moves the deadline (before or after completion): the sleep is pending again until `deadline`.
     pub fn reset(&mut self, deadline: Instant) {
-        self.cancel();
-        self.deadline = deadline;
-        self.done = false;
-    }
-
-    /// Removes the timer entry, if any.
-    fn cancel(&mut self) {
-        if let Some((driver, key)) = self.registered.take() {
-            driver.remove(key);
-        }
+        self.timer.reset(deadline);
     }
 
     /// Completes the sleep if its deadline has passed, without a budget unit (a timeout's check when the
     /// task is out of budget: the task was already woken to yield, the timer stays registered meanwhile).
     fn elapsed_now(&mut self) -> bool {
-        if !self.done && self.deadline <= Instant::now() {
-            self.cancel();
-            self.done = true;
-        }
-        self.done
+        self.timer.elapsed_now()
     }
 
     fn poll_sleep(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        if self.done {
+        if self.timer.is_elapsed() {
             return Poll::Ready(());
         }
         let coop = ready!(coop::poll_proceed(cx));
-        let ready = match &self.registered {
-            None => self.register(cx),
-            Some((driver, key)) => driver.poll_due(*key, cx.waker()),
-        };
-        if !ready {
-            return Poll::Pending;
-        }
+        ready!(self.timer.poll(cx));
         coop.made_progress();
-        self.cancel();
-        self.done = true;
         Poll::Ready(())
-    }
-
-    /// First poll: ready if the deadline passed, else inserts the timer. Returns whether it is ready.
-    fn register(&mut self, cx: &mut Context<'_>) -> bool {
-        let driver = Driver::current().unwrap_or_else(|| {
-            panic!(
-                "coro timers need a coro runtime with its reactor: call from inside `coro::run`, `#[coro::main]` \
-                 or `coro::Runtime::builder()...block_on`"
-            )
-        });
-        match driver.insert(self.deadline, cx.waker()) {
-            Some(key) => {
-                self.registered = Some((driver, key));
-                false
-            }
-            None => true,
-        }
     }
 }
 
@@ -291,15 +255,12 @@ impl Future for Sleep {
 
 impl Suspend for Sleep {}
 
-impl Drop for Sleep {
-    fn drop(&mut self) {
-        self.cancel();
-    }
-}
-
 impl fmt::Debug for Sleep {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Sleep").field("deadline", &self.deadline).field("done", &self.done).finish()
+        f.debug_struct("Sleep")
+            .field("deadline", &self.deadline())
+            .field("elapsed", &self.is_elapsed())
+            .finish()
     }
 }
 
