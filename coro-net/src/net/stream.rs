@@ -9,7 +9,7 @@
 //! The operations are hand-written futures rather than coroutines: they are the innermost loop of every
 //! server, and their state is exactly the borrowed buffer, the stream and an optional timer.
 
-use super::timeout::{Deadline, Timeout};
+use super::timeout::{Timeout, WaitTimer};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
 use mio::Interest;
@@ -45,15 +45,15 @@ where
     }
 
     pub(crate) fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        Transfer { stream: self, op: ReadOp(buf), deadline: Deadline::default() }
+        Transfer { stream: self, op: ReadOp(buf), timer: WaitTimer::default() }
     }
 
     pub(crate) fn write<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        Transfer { stream: self, op: WriteOp(buf), deadline: Deadline::default() }
+        Transfer { stream: self, op: WriteOp(buf), timer: WaitTimer::default() }
     }
 
     pub(crate) fn write_all(&self, buf: &[u8]) -> impl Suspend<Output = io::Result<()>> {
-        Transfer { stream: self, op: WriteAllOp { buf, written: 0 }, deadline: Deadline::default() }
+        Transfer { stream: self, op: WriteAllOp { buf, written: 0 }, timer: WaitTimer::default() }
     }
 
     /// Ready once a non-blocking connect has succeeded or failed (mio's protocol: wait until writable, then
@@ -234,7 +234,7 @@ where
 struct Transfer<'a, S: Source, O> {
     stream: &'a IoStream<S>,
     op: O,
-    deadline: Deadline,
+    timer: WaitTimer,
 }
 
 impl<S: Source, O: Op<S> + Unpin> Future for Transfer<'_, S, O> {
@@ -250,7 +250,7 @@ impl<S: Source, O: Op<S> + Unpin> Future for Transfer<'_, S, O> {
             Direction::Read => stream.read_timeout.get(),
             Direction::Write => stream.write_timeout.get(),
         };
-        this.deadline.poll_elapsed(cx, timeout, O::NAME).map(Err)
+        this.timer.poll_elapsed(cx, timeout, O::NAME).map(Err)
     }
 }
 

@@ -43,14 +43,14 @@ impl Timeout {
 /// The timer of one waiting operation, started on its first wait.
 ///
 /// Every stream operation carries one, and almost none has a timeout: the no-timeout path of
-/// [`poll_elapsed`](Deadline::poll_elapsed) and the drop of a timer never started are inlined tests, with
+/// [`poll_elapsed`](WaitTimer::poll_elapsed) and the drop of a timer never started are inlined tests, with
 /// the timer's own work out of line.
 #[derive(Debug, Default)]
-pub(crate) struct Deadline {
+pub(crate) struct WaitTimer {
     timer: Option<Pin<Box<Sleep>>>,
 }
 
-impl Deadline {
+impl WaitTimer {
     /// Called when the operation has to wait: `Ready(err)` once `timeout` has elapsed since the first wait.
     #[inline]
     pub(crate) fn poll_elapsed(
@@ -77,7 +77,7 @@ impl Deadline {
     }
 }
 
-impl Drop for Deadline {
+impl Drop for WaitTimer {
     #[inline]
     fn drop(&mut self) {
         if let Some(timer) = self.timer.take() {
@@ -86,7 +86,7 @@ impl Drop for Deadline {
     }
 }
 
-/// Cancels a started timer, out of line (see [`Deadline`]).
+/// Cancels a started timer, out of line (see [`WaitTimer`]).
 #[inline(never)]
 fn drop_timer(timer: Pin<Box<Sleep>>) {
     drop(timer);
