@@ -460,6 +460,21 @@ def pick_cpus(args) -> str:
     return f"server pinned to CPU {args.server_cpu}, load generator to CPU {args.client_cpu} (`taskset`)"
 
 
+
+def add_run_control_args(ap) -> None:
+    """How runs are placed and repeated: the options every server benchmark driver shares."""
+    ap.add_argument(
+        "--max-others",
+        type=float,
+        default=0.05,
+        help="a run during which other processes took more than this share of a core is run again (0.05)",
+    )
+    ap.add_argument("--retries", type=int, default=2, help="how many times a disturbed run is run again (2)")
+    ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin with taskset")
+    ap.add_argument("--server-cpu", type=int, help="CPU for the server (default: the first one allowed)")
+    ap.add_argument("--client-cpu", type=int, help="CPU for the load generator (default: the second one)")
+    ap.add_argument("--no-build", dest="build", action="store_false", help="use the binaries already built")
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--write", action="store_true", help="update the echo section of BENCHMARKS.md")
@@ -475,17 +490,7 @@ def main() -> None:
         help="paced instead of flat out: this many requests/s in all (each connection still waits for its echo)",
     )
     ap.add_argument("--quick", action="store_true", help="1 run of 2 s after 0.5 s: a smoke test; no --write")
-    ap.add_argument(
-        "--max-others",
-        type=float,
-        default=0.05,
-        help="a run during which other processes took more than this share of a core is run again (0.05)",
-    )
-    ap.add_argument("--retries", type=int, default=2, help="how many times a disturbed run is run again (2)")
-    ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin with taskset")
-    ap.add_argument("--server-cpu", type=int, help="CPU for the server (default: the first one allowed)")
-    ap.add_argument("--client-cpu", type=int, help="CPU for the load generator (default: the second one)")
-    ap.add_argument("--no-build", dest="build", action="store_false", help="use the binaries already built")
+    add_run_control_args(ap)
     args = ap.parse_args()
     servers = [s for s in args.servers.split(",") if s]
     if unknown := [s for s in servers if s not in SERVERS]:

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from svg import Panel
 
-from echo import busy_seconds, first_error, taskset, wait_quiet
+from echo import add_run_control_args, busy_seconds, first_error, taskset, wait_quiet
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -240,17 +240,7 @@ def add_common_args(ap) -> None:
     ap.add_argument("--reps", type=int, default=5, help="runs per server and configuration; medians reported (5)")
     ap.add_argument("--duration", type=int, default=3, help="seconds of load in a measured run (3)")
     ap.add_argument("--quick", action="store_true", help="1 run of 1 s each: a smoke test; no --write")
-    ap.add_argument(
-        "--max-others",
-        type=float,
-        default=0.05,
-        help="a run during which other processes took more than this share of a core is run again (0.05)",
-    )
-    ap.add_argument("--retries", type=int, default=2, help="how many times a disturbed run is run again (2)")
-    ap.add_argument("--no-pin", dest="pin", action="store_false", help="do not pin with taskset")
-    ap.add_argument("--server-cpu", type=int, help="CPU for the server (default: the first one allowed)")
-    ap.add_argument("--client-cpu", type=int, help="CPU for the load generator (default: the second one)")
-    ap.add_argument("--no-build", dest="build", action="store_false", help="use the binaries already built")
+    add_run_control_args(ap)
     ap.add_argument("--coro-bin", type=Path, help="run this binary as coro's server instead of building the example")
 
 
