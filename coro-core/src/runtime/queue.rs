@@ -137,6 +137,26 @@ impl<T> Local<T> {
         self.inner.tail.store(tail.wrapping_add(1), Release);
     }
 
+    /// Pushes every task of `batch`, in order, if all of them fit, publishing them at once; otherwise
+    /// leaves `batch` as it is and returns `false`.
+    pub(crate) fn push_all(&mut self, batch: &mut Vec<T>) -> bool {
+        let (steal, _) = unpack(self.inner.head.load(Acquire));
+        // Only this thread writes `tail`.
+        let tail = self.inner.tail.load(Relaxed);
+        if CAPACITY - (tail.wrapping_sub(steal) as usize) < batch.len() {
+            return false;
+        }
+        let mut end = tail;
+        for value in batch.drain(..) {
+            // SAFETY: the batch fits, so every slot from `tail` on is neither queued nor being stolen (stealers
+            // only free slots), and only the owner writes slots.
+            unsafe { self.inner.write(end, value) };
+            end = end.wrapping_add(1);
+        }
+        self.inner.tail.store(end, Release);
+        true
+    }
+
     fn push_overflow(
         &mut self,
         value: T,
@@ -326,6 +346,21 @@ mod tests {
     }
 
     #[test]
+    fn push_all_pushes_a_batch_that_fits_and_leaves_one_that_does_not() {
+        let (mut local, _steal) = new::<usize>();
+        let mut batch: Vec<usize> = (0..CAPACITY - 1).collect();
+        assert!(local.push_all(&mut batch));
+        assert!(batch.is_empty());
+        let mut two = vec![CAPACITY, CAPACITY + 1];
+        assert!(!local.push_all(&mut two), "only one slot is free");
+        assert_eq!(two, [CAPACITY, CAPACITY + 1]);
+        assert!(local.push_all(&mut vec![CAPACITY - 1]));
+        assert_eq!(local.remaining(), 0);
+        let popped: Vec<usize> = std::iter::from_fn(|| local.pop()).collect();
+        assert_eq!(popped, (0..CAPACITY).collect::<Vec<_>>());
+    }
+
+    #[test]
     fn overflow_moves_half_plus_one() {
         let (mut local, _steal) = new();
         let inj = VecOverflow::default();
@@ -431,10 +466,48 @@ mod loom_tests {
 
     struct MutexOverflow(Mutex<Vec<usize>>);
 
+    /// For pushes that fit: an overflow fails the model.
+    struct NoOverflow;
+
+    impl Overflow<usize> for NoOverflow {
+        fn push_batch(&self, _: impl Iterator<Item = usize>) {
+            panic!("the queue overflowed");
+        }
+    }
+
     impl Overflow<usize> for MutexOverflow {
         fn push_batch(&self, iter: impl Iterator<Item = usize>) {
             crate::loom::lock(&self.0).extend(iter);
         }
+    }
+
+    /// The owner pushes a batch with `push_all` while a thief steals: every value comes out exactly once, and
+    /// the owner's pops keep the batch's order.
+    #[test]
+    fn loom_queue_push_all_vs_steal() {
+        loom::model(|| {
+            let (mut local, steal) = new::<usize>();
+            let thief = thread::spawn(move || {
+                let (mut mine, _) = new::<usize>();
+                let mut got = Vec::new();
+                got.extend(steal.steal_into(&mut mine));
+                while let Some(v) = mine.pop() {
+                    got.push(v);
+                }
+                got
+            });
+            local.push_back(0, &NoOverflow);
+            assert!(local.push_all(&mut vec![1, 2, 3]));
+            let mut mine = Vec::new();
+            while let Some(v) = local.pop() {
+                mine.push(v);
+            }
+            assert!(mine.is_sorted(), "the owner pops in order: {mine:?}");
+            let mut got = thief.join().unwrap();
+            got.extend(mine);
+            got.sort_unstable();
+            assert_eq!(got, vec![0, 1, 2, 3]);
+        });
     }
 
     /// The owner pushes and pops while a thief steals: every value comes out exactly once.

@@ -30,8 +30,9 @@
 //! see [`Schedule::yielded`], with no look-up of the thread's context), goes to the back of that worker's run
 //! queue, where idle workers can steal it (the LIFO slot is not stealable: a spawned task parked there would wait
 //! for its spawner to finish, however long that blocks); wakes that this worker's I/O driver dispatches while it
-//! parks or maintains go to the injector in one batch, in event order ([`dispatching`]); anything else goes
-//! to the injector.
+//! parks or maintains are queued as one batch, in event order, behind everything already waiting: in the run
+//! queue if the injector is empty and the batch fits, else in the injector ([`dispatching`]); anything else
+//! goes to the injector.
 //! Making work stealable wakes at most one sleeper ([`Idle::worker_to_notify`]).
 //!
 //! The thread-local [`ThreadCx`] tells `spawn` and the wakers which runtime and worker the current thread
@@ -661,15 +662,19 @@ fn maintain(cx: &ThreadCx) -> bool {
     dispatched
 }
 
-/// Runs `drive` (a parker's `park` or `maintain`) and hands the wakes its I/O driver dispatched meanwhile to
-/// the injector, in event order and with one lock; returns whether there were any.
+/// Runs `drive` (a parker's `park` or `maintain`) and queues the wakes its I/O driver dispatched meanwhile,
+/// in event order, behind every task already waiting; returns whether there were any.
 ///
-/// They do not go to this worker's run queue: with more ready sockets than its 256 slots, the overflow would
-/// sit in the injector, read one task per 61 ticks, while every poll of the driver refilled the local queue,
-/// and the connections that overflowed would wait for milliseconds (measured: p99 14x a plain mio loop's with
-/// 512 connections). Through the injector they are served first come, first served, in batches the size of
-/// the worker's fair share, and idle workers take their share too (as Go's netpoller hands its goroutines to
-/// the global queue).
+/// The batch goes to this worker's run queue when all of it fits there and the injector is empty: then
+/// everything queued before it is in the run queue, and it runs in turn without a round trip through the
+/// injector's lock. Otherwise the whole batch goes to the injector, in one lock. Splitting a batch, or
+/// queueing it locally while older tasks wait in the injector, would break the first come, first served
+/// order: with more ready sockets than the run queue's 256 slots, the overflow would sit in the injector,
+/// read one task per 61 ticks, while every poll of the driver refilled the run queue, and the connections
+/// that overflowed would wait for milliseconds (measured: p99 14x a plain mio loop's with 512 connections).
+/// From the injector they are served in batches the size of the worker's fair share, and idle workers take
+/// their share too (as Go's netpoller hands its goroutines to the global queue); from the run queue, idle
+/// workers steal them.
 fn dispatching(cx: &ThreadCx, drive: impl FnOnce()) -> bool {
     cx.in_driver.set(true);
     drive();
@@ -678,7 +683,11 @@ fn dispatching(cx: &ThreadCx, drive: impl FnOnce()) -> bool {
     if dispatched.is_empty() {
         return false;
     }
-    cx.shared.inject.push_batch(dispatched.drain(..));
+    let shared = &*cx.shared;
+    let queued_here = shared.inject.is_empty() && with_core(cx, |core| core.run_queue.push_all(&mut dispatched));
+    if !queued_here {
+        shared.inject.push_batch(dispatched.drain(..));
+    }
     true
 }
 
