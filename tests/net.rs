@@ -7,8 +7,10 @@
 
 use coro::io::BufRead as _;
 use coro::net::{Shutdown, TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use coro_test_support::join_all;
 use std::io::{self, ErrorKind};
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 #[coro::coroutine]
@@ -275,3 +277,58 @@ fn runtime_agnostic_code_runs_on_coro_streams() {
         shouter.join().await.unwrap().unwrap();
     });
 }
+
+/// Accepts one connection on a listener shared with other acceptors.
+#[coro::coroutine]
+fn accept_one(listener: Arc<TcpListener>) -> io::Result<TcpStream> {
+    Ok(listener.accept()?.0)
+}
+
+/// Receives one datagram on a socket shared with other receivers.
+#[coro::coroutine]
+fn recv_one(socket: Arc<UdpSocket>) -> io::Result<u8> {
+    let mut buf = [0u8; 1];
+    socket.recv(&mut buf)?;
+    Ok(buf[0])
+}
+
+/// Go's acceptor pool: coroutines accepting on one listener all wait at once, and every connection wakes
+/// one that gets it. A listener that kept only the last waiter's wake-up would leave the others asleep with
+/// connections queued.
+#[coro::coroutine]
+fn acceptors_sharing_a_listener_each_get_a_connection() {
+    const ACCEPTORS: usize = 4;
+    let listener = Arc::new(TcpListener::bind("127.0.0.1:0").unwrap());
+    let addr = listener.local_addr().unwrap();
+    let acceptors = (0..ACCEPTORS).map(|_| coro::spawn!(accept_one(listener.clone()))).collect();
+    coro::yield_now(); // on one worker, every acceptor has run and waits by now
+    let clients: Vec<_> = (0..ACCEPTORS).map(|_| std::net::TcpStream::connect(addr).unwrap()).collect();
+    let mut peers: Vec<_> =
+        join_all(acceptors).into_iter().map(|s| s.unwrap().peer_addr().unwrap()).collect();
+    let mut expected: Vec<_> = clients.iter().map(|c| c.local_addr().unwrap()).collect();
+    peers.sort();
+    expected.sort();
+    assert_eq!(peers, expected, "each connection is accepted exactly once");
+}
+
+/// Several coroutines receiving on one UDP socket all wait at once; each datagram reaches one of them.
+#[coro::coroutine]
+fn receivers_sharing_a_udp_socket_each_get_a_datagram() {
+    const RECEIVERS: u8 = 4;
+    let socket = Arc::new(UdpSocket::bind("127.0.0.1:0").unwrap());
+    let addr = socket.local_addr().unwrap();
+    let receivers = (0..RECEIVERS).map(|_| coro::spawn!(recv_one(socket.clone()))).collect();
+    coro::yield_now(); // on one worker, every receiver has run and waits by now
+    let sender = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+    for i in 0..RECEIVERS {
+        sender.send_to(&[i], addr).unwrap();
+    }
+    let mut got: Vec<u8> = join_all(receivers).into_iter().map(Result::unwrap).collect();
+    got.sort();
+    assert_eq!(got, (0..RECEIVERS).collect::<Vec<_>>());
+}
+
+coro_test_support::on_1_and_2_workers!(
+    acceptors_sharing_a_listener_each_get_a_connection,
+    receivers_sharing_a_udp_socket_each_get_a_datagram,
+);

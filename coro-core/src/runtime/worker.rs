@@ -684,7 +684,8 @@ fn dispatching(cx: &ThreadCx, drive: impl FnOnce()) -> bool {
         return false;
     }
     let shared = &*cx.shared;
-    let queued_here = shared.inject.is_empty() && with_core(cx, |core| core.run_queue.push_all(&mut dispatched));
+    let queued_here =
+        shared.inject.is_empty() && with_core(cx, |core| core.run_queue.push_all(&mut dispatched));
     if !queued_here {
         shared.inject.push_batch(dispatched.drain(..));
     }

@@ -15,9 +15,14 @@
 //! dispatched in between bumped the tick, so the clear is skipped and the operation retries instead of
 //! sleeping through that event. The closed bits are never cleared (EOF and broken pipes are final).
 //!
-//! **Waiters**: one waker per direction (one task reads and one writes at a time, as with split halves),
-//! under a small mutex. A task stores its waker, then re-reads the readiness; the driver sets the
-//! readiness, then takes the wakers under the same mutex: whichever comes second sees the other's write.
+//! **Waiters**, under a small mutex: a waker slot per direction, which serves the usual one task per
+//! direction (a stream, or its split halves), and a list per direction for the others (coroutines accepting on
+//! one listener, or receiving on one UDP socket, wait at once, and each must be woken). A task stores its
+//! waker, then re-reads the readiness; the driver sets the readiness, then takes the wakers under the same
+//! mutex: whichever comes second sees the other's write. The driver takes what it wakes, so a waker in the slot
+//! is one still waiting: a task that finds another task's waker there moves it to the list (a re-poll with the
+//! same waker changes nothing, and a listed waker is not listed twice). A waiter that gave up (its operation was
+//! dropped) costs one spurious wake-up at the next readiness.
 
 use super::{Driver, IoSlab, lock};
 use coro_core::runtime::coop;
@@ -115,8 +120,46 @@ pub(super) struct ScheduledIo {
     readiness: AtomicUsize,
     /// The full token: key and generation.
     token: usize,
-    /// The reader's and the writer's wakers.
-    waiters: Mutex<[Option<Waker>; 2]>,
+    waiters: Mutex<Waiters>,
+}
+
+/// The tasks waiting for a source, per direction.
+#[derive(Default)]
+struct Waiters {
+    /// The usual single waiter.
+    slot: [Option<Waker>; 2],
+    /// The others, when several tasks wait in one direction.
+    others: [Vec<Waker>; 2],
+}
+
+impl Waiters {
+    /// Makes `waker` one of `direction`'s waiters.
+    fn add(&mut self, direction: Direction, waker: &Waker) {
+        let index = direction.index();
+        match &mut self.slot[index] {
+            Some(current) if current.will_wake(waker) => {}
+            Some(current) => {
+                let other = std::mem::replace(current, waker.clone());
+                let others = &mut self.others[index];
+                if !others.iter().any(|listed| listed.will_wake(&other)) {
+                    others.push(other);
+                }
+            }
+            slot => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Takes every waiter of `direction`.
+    fn take(&mut self, direction: Direction, wakers: &mut Vec<Waker>) {
+        let index = direction.index();
+        if let Some(waker) = self.slot[index].take() {
+            wakers.push(waker);
+        }
+        let others = &mut self.others[index];
+        if !others.is_empty() {
+            wakers.append(others);
+        }
+    }
 }
 
 impl ScheduledIo {
@@ -137,7 +180,7 @@ impl ScheduledIo {
         let mut waiters = lock(&self.waiters);
         for direction in [Direction::Read, Direction::Write] {
             if bits & direction.mask() != 0 {
-                wakers.extend(waiters[direction.index()].take());
+                waiters.take(direction, wakers);
             }
         }
     }
@@ -151,7 +194,7 @@ impl ScheduledIo {
 /// - [`deregister`](Registration::deregister) before closing the source (it also happens on drop, minus
 ///   the `epoll_ctl`, which closing the fd does).
 ///
-/// One task at a time may wait per direction (a reader and a writer can wait together).
+/// Any number of tasks may wait in each direction at once.
 pub(crate) struct Registration {
     driver: Arc<Driver>,
     io: Arc<ScheduledIo>,
@@ -187,7 +230,7 @@ impl Registration {
             let io = Arc::new(ScheduledIo {
                 readiness: AtomicUsize::new(READABLE | WRITABLE),
                 token: key | (generation << KEY_BITS),
-                waiters: Mutex::new([None, None]),
+                waiters: Mutex::default(),
             });
             slab.entries.insert(io.clone());
             slab.generation = (generation + 1) & (usize::MAX >> KEY_BITS);
@@ -222,14 +265,7 @@ impl Registration {
     #[inline(never)]
     fn poll_wait(&self, cx: &mut Context<'_>, direction: Direction, state: usize) -> Poll<io::Result<()>> {
         if state & SHUTDOWN == 0 {
-            {
-                let mut waiters = lock(&self.io.waiters);
-                let slot = &mut waiters[direction.index()];
-                match slot {
-                    Some(waker) if waker.will_wake(cx.waker()) => {}
-                    _ => *slot = Some(cx.waker().clone()),
-                }
-            }
+            lock(&self.io.waiters).add(direction, cx.waker());
             // Re-check after publishing the waker: an event dispatched meanwhile either shows here or finds
             // it.
             let state = self.io.readiness.load(Acquire);
@@ -328,5 +364,53 @@ impl fmt::Debug for Registration {
             .field("token", &self.io.token)
             .field("readiness", &(self.io.readiness.load(Relaxed) & READY_MASK))
             .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod waiters_tests {
+    use super::{Direction, Waiters};
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+    use std::task::{Wake, Waker};
+
+    struct Count(AtomicUsize);
+
+    impl Wake for Count {
+        fn wake(self: Arc<Self>) {
+            self.0.fetch_add(1, SeqCst);
+        }
+    }
+
+    fn waker() -> (Arc<Count>, Waker) {
+        let count = Arc::new(Count(AtomicUsize::new(0)));
+        (count.clone(), Waker::from(count))
+    }
+
+    #[test]
+    fn every_waiter_of_a_direction_is_woken_and_repolls_add_nothing() {
+        let (a_count, a) = waker();
+        let (b_count, b) = waker();
+        let (c_count, c) = waker();
+        let mut waiters = Waiters::default();
+        // Two tasks re-polled in turns many times, a third waiting the other way.
+        for _ in 0..100 {
+            waiters.add(Direction::Read, &a);
+            waiters.add(Direction::Read, &b);
+        }
+        waiters.add(Direction::Write, &c);
+        assert!(waiters.others[0].len() <= 2, "re-polls do not grow the list: {}", waiters.others[0].len());
+
+        let mut wakers = Vec::new();
+        waiters.take(Direction::Read, &mut wakers);
+        wakers.into_iter().for_each(Waker::wake);
+        assert!(a_count.0.load(SeqCst) >= 1 && b_count.0.load(SeqCst) >= 1, "both readers are woken");
+        assert_eq!(c_count.0.load(SeqCst), 0, "the writer waits on");
+
+        let mut wakers = Vec::new();
+        waiters.take(Direction::Read, &mut wakers);
+        assert!(wakers.is_empty(), "woken waiters are taken");
+        waiters.take(Direction::Write, &mut wakers);
+        assert_eq!(wakers.len(), 1);
     }
 }
