@@ -14,6 +14,9 @@ use std::net::{Shutdown, SocketAddr};
 use std::time::Duration;
 
 /// A TCP socket server, listening for connections.
+///
+/// Its methods take `&self`, as std's do: several coroutines may accept on one listener at once (shared
+/// through an `Arc`, as in an acceptor pool), and each connection goes to one of them.
 pub struct TcpListener {
     listener: IoListener<mio::net::TcpListener>,
 }

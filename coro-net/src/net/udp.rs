@@ -11,6 +11,9 @@ use std::io;
 use std::net::SocketAddr;
 
 /// A UDP socket.
+///
+/// Its methods take `&self`, as std's do: several coroutines may send and receive on one socket at once
+/// (shared through an `Arc`), and each datagram received goes to one of them.
 pub struct UdpSocket {
     io: mio::net::UdpSocket,
     registration: Registration,
