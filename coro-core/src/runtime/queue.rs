@@ -466,6 +466,17 @@ mod loom_tests {
 
     struct MutexOverflow(Mutex<Vec<usize>>);
 
+    /// One steal into a queue of the thief's own, and everything it got.
+    fn steal_all(steal: &Steal<usize>) -> Vec<usize> {
+        let (mut mine, _) = new::<usize>();
+        let mut got = Vec::new();
+        got.extend(steal.steal_into(&mut mine));
+        while let Some(v) = mine.pop() {
+            got.push(v);
+        }
+        got
+    }
+
     /// For pushes that fit: an overflow fails the model.
     struct NoOverflow;
 
@@ -487,15 +498,7 @@ mod loom_tests {
     fn loom_queue_push_all_vs_steal() {
         loom::model(|| {
             let (mut local, steal) = new::<usize>();
-            let thief = thread::spawn(move || {
-                let (mut mine, _) = new::<usize>();
-                let mut got = Vec::new();
-                got.extend(steal.steal_into(&mut mine));
-                while let Some(v) = mine.pop() {
-                    got.push(v);
-                }
-                got
-            });
+            let thief = thread::spawn(move || steal_all(&steal));
             local.push_back(0, &NoOverflow);
             assert!(local.push_all(&mut vec![1, 2, 3]));
             let mut mine = Vec::new();
@@ -516,15 +519,7 @@ mod loom_tests {
         loom::model(|| {
             let (mut local, steal) = new::<usize>();
             let inj = Arc::new(MutexOverflow(Mutex::new(Vec::new())));
-            let thief = thread::spawn(move || {
-                let (mut mine, _) = new::<usize>();
-                let mut got = Vec::new();
-                got.extend(steal.steal_into(&mut mine));
-                while let Some(v) = mine.pop() {
-                    got.push(v);
-                }
-                got
-            });
+            let thief = thread::spawn(move || steal_all(&steal));
             let mut got = Vec::new();
             for i in 0..3 {
                 local.push_back(i, &*inj);
@@ -553,14 +548,7 @@ mod loom_tests {
             let thieves: Vec<_> = (0..2)
                 .map(|_| {
                     let steal = steal.clone();
-                    thread::spawn(move || {
-                        let (mut mine, _) = new::<usize>();
-                        let mut got: Vec<usize> = steal.steal_into(&mut mine).into_iter().collect();
-                        while let Some(v) = mine.pop() {
-                            got.push(v);
-                        }
-                        got
-                    })
+                    thread::spawn(move || steal_all(&steal))
                 })
                 .collect();
             let mut got = Vec::new();
