@@ -50,6 +50,7 @@ import time
 from pathlib import Path
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
+from cargo_bins import cargo_build as build_bins
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -90,18 +91,7 @@ def log(msg: str) -> None:
 
 def cargo_build(bins: list[str], features: list[str]) -> tuple[bool, str]:
     """Builds `bins` in release; returns (ok, the build's stderr)."""
-    argv = ["cargo", "build", "--release", "--manifest-path", str(BENCH / "Cargo.toml")]
-    for f in features:
-        argv += ["--features", f]
-    for b in bins:
-        argv += ["--bin", b]
-    log(" ".join(argv[:3] + argv[5:]))
-    env = dict(os.environ, CARGO_TARGET_DIR=str(TARGET_DIR))
-    p = subprocess.run(argv, cwd=BENCH, env=env, capture_output=True, text=True, check=False)
-    TARGET_DIR.mkdir(parents=True, exist_ok=True)
-    with BUILD_LOG.open("a") as f:
-        f.write(f"$ {' '.join(argv)}\n{p.stdout}{p.stderr}\n")
-    return p.returncode == 0, p.stderr
+    return build_bins(bins, features, BUILD_LOG, log)
 
 
 def first_error(stderr: str) -> str:

@@ -45,6 +45,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
+from cargo_bins import cargo_build as build_bins
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -149,25 +150,9 @@ def log(msg: str) -> None:
 
 
 
-def cargo_env() -> dict[str, str]:
-    env = dict(os.environ)
-    env["CARGO_TARGET_DIR"] = str(TARGET_DIR)
-    return env
-
-
 def cargo_build(bins: list[str], features: list[str]) -> tuple[bool, str]:
-    """Builds `bins` in release; returns (ok, the build's output)."""
-    argv = ["cargo", "build", "--release", "--manifest-path", str(BENCH / "Cargo.toml")]
-    for f in features:
-        argv += ["--features", f]
-    for b in bins:
-        argv += ["--bin", b]
-    log(" ".join(argv[:3] + argv[5:]))
-    p = subprocess.run(argv, cwd=BENCH, env=cargo_env(), capture_output=True, text=True, check=False)
-    TARGET_DIR.mkdir(parents=True, exist_ok=True)
-    with BUILD_LOG.open("a") as f:
-        f.write(f"$ {' '.join(argv)}\n{p.stdout}{p.stderr}\n")
-    return p.returncode == 0, p.stderr
+    """Builds `bins` in release; returns (ok, the build's stderr)."""
+    return build_bins(bins, features, BUILD_LOG, log)
 
 
 def build(runtimes: list[str]) -> dict[str, str]:
