@@ -27,7 +27,11 @@
 //! the `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved
 //! locals; `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the
 //! one of a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
-//! across the await either. The size and `Send` tests in `tests/` hold this in place.
+//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`) and takes the operation
+//! out with `tag.operation(split)`: binding the variant's field instead would be a partial move, and for an
+//! operation with drop glue the generator would then keep the `Either` temporary beside the awaited future
+//! (one more copy of the operation in every coroutine's state). The size and `Send` tests in `tests/` hold
+//! this in place.
 
 #![allow(
     missing_debug_implementations,
@@ -162,6 +166,17 @@ impl SuspendTag {
     #[inline(always)]
     pub fn guard(self) {}
 
+    /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
+    /// variant's field, leaves nothing of it for the generator to keep across the `.await`. (No `Suspend`
+    /// bound: `split` already checked it, and a second check would repeat its error.)
+    #[inline(always)]
+    pub fn operation<F, T>(self, split: Either<F, Never<T>>) -> F {
+        match split {
+            Either::Left(operation) => operation,
+            Either::Right(never) => match never.0 {},
+        }
+    }
+
     #[inline(always)]
     pub fn plain<T>(self, never: Never<T>) -> T {
         match never.0 {}
@@ -183,6 +198,15 @@ impl PlainTag {
     #[inline(always)]
     pub fn guard(self) -> ! {
         unreachable!("a plain value never takes the suspending branch")
+    }
+
+    /// Never reached (the `guard` before it diverges); it only makes the suspending arm type-check.
+    #[inline(always)]
+    pub fn operation<T>(self, split: Either<Never<T>, T>) -> Never<T> {
+        match split {
+            Either::Left(never) => never,
+            Either::Right(_) => unreachable!("a plain value never takes the suspending branch"),
+        }
     }
 
     #[inline(always)]
@@ -218,9 +242,9 @@ macro_rules! __auto_await {
                 let __kind = $receiver.__coro_kind();
                 match __kind.split(__value) {
                     #[allow(unreachable_code)]
-                    $crate::__private::Either::Left(__operation) => {
+                    __split @ $crate::__private::Either::Left(_) => {
                         __kind.guard();
-                        __operation.await
+                        __kind.operation(__split).await
                     }
                     $crate::__private::Either::Right(__value) => __kind.plain(__value),
                 }
