@@ -281,6 +281,10 @@ def run_one(name: str, conns: int, size: int, args) -> tuple[dict | None, str | 
         if row["errors"]:
             return None, f"{row['errors']} connection(s) failed, first: {row['first_errors'][0]}"
         row["cpu_us_per_req"] = row["server_cpu_s"] / row["requests"] * 1e6
+        # Its user-space and kernel shares: the servers make the same system calls per request, so what a
+        # runtime adds over the mio loop shows in user space.
+        row["user_us_per_req"] = row["server_user_s"] / row["requests"] * 1e6
+        row["system_us_per_req"] = row["server_system_s"] / row["requests"] * 1e6
         row["server_util"] = row["server_cpu_s"] / row["window_s"]
         row["client_util"] = row["client_cpu_s"] / row["window_s"]
         # The server's CPU per request in units of the client's: both ends of the same closed loop, measured
@@ -329,7 +333,8 @@ def make_table(servers: list[str], rows: dict[str, list[dict]]) -> list[str]:
     base = med.get(BASELINE, {})
     peer = med.get(PEER, {})
     head = [
-        "server", "CPU µs/req (min–max)", "CPU / mio", f"CPU / {PEER}", "server / client CPU (min–max)",
+        "server", "CPU µs/req (min–max)", "CPU / mio", f"CPU / {PEER}", "user + kernel µs/req",
+        "server / client CPU (min–max)",
         "that / mio", "p99 µs", "p99 / mio", f"p99 / {PEER}",
         "p50 µs", "req/s", "server CPU", "client CPU",
     ]  # fmt: skip
@@ -345,6 +350,7 @@ def make_table(servers: list[str], rows: dict[str, list[dict]]) -> list[str]:
             num(m["cpu_us_per_req"], 2) + spread,
             ratio(m["cpu_us_per_req"], base.get("cpu_us_per_req")),
             ratio(m["cpu_us_per_req"], peer.get("cpu_us_per_req")),
+            f"{num(m['user_us_per_req'], 2)} + {num(m['system_us_per_req'], 2)}",
             num(m["cpu_vs_client"], 3) + norm_spread,
             ratio(m["cpu_vs_client"], base.get("cpu_vs_client")),
             num(m["p99_us"], 0),
@@ -359,7 +365,7 @@ def make_table(servers: list[str], rows: dict[str, list[dict]]) -> list[str]:
     return table
 
 
-METRICS = ("cpu_us_per_req", "cpu_vs_client", "p50_us", "p99_us", "p999_us", "rps", "server_util", "client_util", "csw_per_req")
+METRICS = ("cpu_us_per_req", "user_us_per_req", "system_us_per_req", "cpu_vs_client", "p50_us", "p99_us", "p999_us", "rps", "server_util", "client_util", "csw_per_req")
 
 
 def target_line(config: str, rows: dict[str, list[dict]]) -> str | None:
@@ -375,6 +381,13 @@ def target_line(config: str, rows: dict[str, list[dict]]) -> str | None:
     if p99[BASELINE]:
         r = p99["coro"] / p99[BASELINE]
         parts.append(f"p99 {r:.2f}x mio (target ≤ {TARGET_P99:.1f}x: {'met' if r <= TARGET_P99 else 'missed'})")
+    split = {s: (median_of(rows.get(s, []), "user_us_per_req"), median_of(rows.get(s, []), "system_us_per_req"))
+             for s in ("coro", BASELINE)}  # fmt: skip
+    if all(split[BASELINE]) and all(split["coro"]):
+        parts.append(
+            f"user space {split['coro'][0] / split[BASELINE][0]:.2f}x mio's, kernel "
+            f"{split['coro'][1] / split[BASELINE][1]:.2f}x"
+        )
     if cpu[PEER]:
         r = cpu["coro"] / cpu[PEER]
         parts.append(f"CPU/request {r:.2f}x {PEER} (target < 1: {'met' if r < 1 else 'missed'})")
@@ -617,7 +630,9 @@ the server's and the client's) is run again, up to {args.retries} times.{pacing}
 
 {tables_text}
 
-"server CPU" and "client CPU" are each process's CPU time over the window (100% = one core busy). "server /
+"user + kernel" splits the CPU time per request into user space and kernel (utime and stime); every server
+makes the same system calls per request, so a runtime's own work shows in the first. "server CPU" and
+"client CPU" are each process's CPU time over the window (100% = one core busy). "server /
 client CPU" divides the server's CPU time by the load generator's over the same window: the server's CPU per
 request in units of the client's, which does the same work per request whatever the server. On a shared
 virtual machine both ends slow down together when the host is busy, so this ratio varies far less from run to
