@@ -43,27 +43,42 @@ fn stream() -> TcpStream {
 
 // The same bodies twice: as coroutines, and as hand-written `async fn`s with explicit `.await`s.
 
-#[coro::coroutine]
-fn echo(mut stream: TcpStream) -> io::Result<()> {
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
+/// The README's echo both ways, over the stream type `$stream`.
+macro_rules! echo_both_ways {
+    ($stream:ty) => {
+        #[coro::coroutine]
+        pub fn echo(mut stream: $stream) -> io::Result<()> {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stream.read(&mut buf)?;
+                if n == 0 {
+                    return Ok(());
+                }
+                stream.write_all(&buf[..n])?;
+            }
         }
-        stream.write_all(&buf[..n])?;
-    }
+
+        pub async fn echo_by_hand(mut stream: $stream) -> io::Result<()> {
+            let mut buf = [0u8; 4096];
+            loop {
+                let n = stream.read(&mut buf).await?;
+                if n == 0 {
+                    return Ok(());
+                }
+                stream.write_all(&buf[..n]).await?;
+            }
+        }
+    };
 }
 
-async fn echo_by_hand(mut stream: TcpStream) -> io::Result<()> {
-    let mut buf = [0u8; 4096];
-    loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Ok(());
-        }
-        stream.write_all(&buf[..n]).await?;
-    }
+echo_both_ways!(TcpStream);
+
+/// The same echo over the real `coro::net::TcpStream`, whose operations have drop glue (a read or write
+/// timer that may have started): where a partial move in the expansion would keep a second copy of each
+/// operation in the state machine, which the test stream's plain operation types do not show.
+mod net {
+    use std::io;
+    echo_both_ways!(coro::net::TcpStream);
 }
 
 /// A larger handler: parsing, a map, formatting, several suspension points.
@@ -192,37 +207,6 @@ async fn rc_before_suspension_by_hand(mut stream: TcpStream) -> io::Result<usize
     };
     stream.write_all(b"x").await?;
     Ok(n as usize)
-}
-
-/// The same echo over the real `coro::net::TcpStream`, whose operations have drop glue (a read or write
-/// timer that may have started): where a partial move in the expansion would keep a second copy of each
-/// operation in the state machine, which the test stream's plain operation types do not show.
-mod net {
-    use coro::net::TcpStream;
-    use std::io;
-
-    #[coro::coroutine]
-    pub fn echo(mut stream: TcpStream) -> io::Result<()> {
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = stream.read(&mut buf)?;
-            if n == 0 {
-                return Ok(());
-            }
-            stream.write_all(&buf[..n])?;
-        }
-    }
-
-    pub async fn echo_by_hand(mut stream: TcpStream) -> io::Result<()> {
-        let mut buf = [0u8; 4096];
-        loop {
-            let n = stream.read(&mut buf).await?;
-            if n == 0 {
-                return Ok(());
-            }
-            stream.write_all(&buf[..n]).await?;
-        }
-    }
 }
 
 /// The size of the future `f` returns, without a value to call it with (a socket needs a runtime).
