@@ -64,7 +64,7 @@ pub fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
         waiters: WaitList::new(),
     };
     let shared = Arc::new(Mutex::new(state));
-    (Sender { shared: shared.clone() }, Receiver { shared, next: 0 })
+    (Sender { shared: shared.clone() }, Receiver { shared, next: 0, stream_key: None })
 }
 
 struct State<T> {
@@ -107,6 +107,8 @@ pub struct Receiver<T> {
     shared: Arc<Mutex<State<T>>>,
     /// The number of the next value it reads.
     next: u64,
+    /// Its entry among the parked receivers while it is polled as a `Stream` and waits.
+    stream_key: Option<usize>,
 }
 
 impl<T> Sender<T> {
@@ -137,7 +139,7 @@ impl<T> Sender<T> {
     pub fn subscribe(&self) -> Receiver<T> {
         let mut state = lock(&self.shared);
         state.receivers += 1;
-        Receiver { shared: self.shared.clone(), next: state.tail }
+        Receiver { shared: self.shared.clone(), next: state.tail, stream_key: None }
     }
 
     /// The number of receivers.
@@ -152,6 +154,33 @@ impl<T: Clone> Receiver<T> {
     /// with [`RecvError::Closed`] once every sender is gone and every value was read.
     pub fn recv(&mut self) -> RecvFut<'_, T> {
         RecvFut { rx: self, key: None }
+    }
+
+    /// Receives the next value or error, parking as `*key` (see [`RecvFut`]) while there is none.
+    fn poll_recv(&mut self, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<Result<T, RecvError>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let mut state = lock(&self.shared);
+        let res = match state.read(&mut self.next) {
+            Ok(value) => Ok(value),
+            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
+            Err(TryRecvError::Closed) => Err(RecvError::Closed),
+            Err(TryRecvError::Empty) => {
+                // `next` is constant while this operation is parked (it only moves on a read, which ends
+                // the operation), so the entry's number stays right when it parks again.
+                match *key {
+                    Some(key) => {
+                        state.waiters.wait_again(key, cx.waker());
+                    }
+                    None => *key = Some(state.waiters.push_back(self.next, cx.waker())),
+                }
+                return Poll::Pending;
+            }
+        };
+        if let Some(key) = key.take() {
+            state.waiters.remove(key);
+        }
+        coop.made_progress();
+        Poll::Ready(res)
     }
 
     /// Receives the next value if there is one now; see [`recv`](Receiver::recv).
@@ -182,9 +211,51 @@ impl<T> Drop for Sender<T> {
     }
 }
 
+impl<T> Receiver<T> {
+    /// Leaves the parked receivers, if `*key` is among them. A send wakes every receiver waiting for what it
+    /// sent: there is no notification to pass on.
+    fn leave(&self, key: &mut Option<usize>) {
+        if let Some(key) = key.take() {
+            lock(&self.shared).waiters.remove(key);
+        }
+    }
+}
+
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        let mut key = self.stream_key.take();
+        self.leave(&mut key);
         lock(&self.shared).receivers -= 1;
+    }
+}
+
+/// The values sent after the receiver subscribed, as `Ok`, and [`RecvError::Lagged`] where it missed some;
+/// the stream ends (it never yields [`RecvError::Closed`]) once every sender is gone and every value was
+/// read.
+///
+/// ```
+/// use coro_core::chan::broadcast;
+/// use futures_lite::StreamExt;
+///
+/// let (tx, rx) = broadcast::channel(4);
+/// tx.send(1).unwrap();
+/// tx.send(2).unwrap();
+/// drop(tx);
+/// let got: Vec<_> = coro_core::block_on(rx.collect());
+/// assert_eq!(got, [Ok(1), Ok(2)]);
+/// ```
+impl<T: Clone> futures_core::Stream for Receiver<T> {
+    type Item = Result<T, RecvError>;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        let this = self.get_mut();
+        let mut key = this.stream_key.take();
+        let res = this.poll_recv(&mut key, cx);
+        this.stream_key = key;
+        res.map(|res| match res {
+            Err(RecvError::Closed) => None,
+            res => Some(res),
+        })
     }
 }
 
@@ -203,38 +274,13 @@ impl<T: Clone> Future for RecvFut<'_, T> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let coop = ready!(coop::poll_proceed(cx));
-        let mut state = lock(&this.rx.shared);
-        let res = match state.read(&mut this.rx.next) {
-            Ok(value) => Ok(value),
-            Err(TryRecvError::Lagged(missed)) => Err(RecvError::Lagged(missed)),
-            Err(TryRecvError::Closed) => Err(RecvError::Closed),
-            Err(TryRecvError::Empty) => {
-                // `next` is constant while this operation is parked (it only moves on a read, which ends
-                // the operation), so the entry's number stays right when it parks again.
-                match this.key {
-                    Some(key) => {
-                        state.waiters.wait_again(key, cx.waker());
-                    }
-                    None => this.key = Some(state.waiters.push_back(this.rx.next, cx.waker())),
-                }
-                return Poll::Pending;
-            }
-        };
-        if let Some(key) = this.key.take() {
-            state.waiters.remove(key);
-        }
-        coop.made_progress();
-        Poll::Ready(res)
+        this.rx.poll_recv(&mut this.key, cx)
     }
 }
 
 impl<T> Drop for RecvFut<'_, T> {
     fn drop(&mut self) {
-        // A send wakes every receiver waiting for what it sent: there is no notification to pass on.
-        if let Some(key) = self.key.take() {
-            lock(&self.rx.shared).waiters.remove(key);
-        }
+        self.rx.leave(&mut self.key);
     }
 }
 

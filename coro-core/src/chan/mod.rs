@@ -72,6 +72,7 @@
 mod error;
 mod ops;
 mod state;
+mod stream;
 
 pub mod broadcast;
 
@@ -115,7 +116,7 @@ pub fn unbounded<T>() -> (Sender<T>, Receiver<T>) {
 
 fn channel<T>(cap: usize) -> (Sender<T>, Receiver<T>) {
     let chan = Arc::new(Chan::new(cap));
-    (Sender { chan: chan.clone() }, Receiver { chan })
+    (Sender { chan: chan.clone() }, Receiver { chan, stream_key: None })
 }
 
 /// The sending half of a channel; clone it for more senders.
@@ -124,8 +125,12 @@ pub struct Sender<T> {
 }
 
 /// The receiving half of a channel; clone it for more receivers (each value goes to one of them).
+///
+/// It is also a [`futures_core::Stream`] of the values, which ends when the channel is closed and empty.
 pub struct Receiver<T> {
     chan: Arc<Chan<T>>,
+    /// Its entry among the parked receivers while it is polled as a `Stream` and waits.
+    stream_key: Option<usize>,
 }
 
 /// The methods both halves share.
@@ -239,7 +244,7 @@ impl<T> Clone for Sender<T> {
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         self.chan.add_receiver();
-        Receiver { chan: self.chan.clone() }
+        Receiver { chan: self.chan.clone(), stream_key: None }
     }
 }
 
@@ -251,6 +256,9 @@ impl<T> Drop for Sender<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if let Some(key) = self.stream_key.take() {
+            self.chan.cancel_recv(key);
+        }
         self.chan.drop_receiver();
     }
 }

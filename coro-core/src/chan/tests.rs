@@ -397,6 +397,40 @@ fn completed_operations_spend_the_budget() {
     assert_eq!(rx.len(), usize::from(crate::runtime::coop::BUDGET));
 }
 
+/// `Stream`: the buffered values, then the end, also for a receiver parked when the channel closes.
+#[test]
+fn stream_over_a_closed_channel_ends() {
+    use futures_lite::StreamExt;
+    let (tx, mut rx) = bounded(4);
+    tx.try_send(1).unwrap();
+    tx.try_send(2).unwrap();
+    assert_eq!(block_on(rx.next()), Some(1));
+    let (count, waker) = counting_waker();
+    assert_eq!(poll(&mut rx.next(), &waker), Poll::Ready(Some(2)));
+    assert!(poll(&mut rx.next(), &waker).is_pending());
+    drop(tx);
+    assert_eq!(count.woken(), 1, "closing wakes the parked stream");
+    assert_eq!(poll(&mut rx.next(), &waker), Poll::Ready(None));
+    assert_eq!(block_on(rx.next()), None, "and it stays ended");
+}
+
+/// A receiver parked as a stream keeps its place between polls, and a notification it never acted on
+/// passes to the next parked receiver when it is dropped.
+#[test]
+fn a_parked_stream_dropped_passes_the_wake_on() {
+    use futures_lite::StreamExt;
+    let (tx, rx) = bounded(1);
+    let mut streaming = rx.clone();
+    let (first, _first_waker) = park(&mut streaming.next());
+    let mut recv = rx.recv();
+    let (second, second_waker) = park(&mut recv);
+    tx.try_send(7).unwrap();
+    assert_eq!((first.woken(), second.woken()), (1, 0), "the stream parked first");
+    drop(streaming);
+    assert_eq!(second.woken(), 1);
+    assert_eq!(poll(&mut recv, &second_waker), Poll::Ready(Ok(7)));
+}
+
 mod broadcast_tests {
     use super::*;
     use crate::chan::broadcast::{self, RecvError, TryRecvError};
@@ -485,5 +519,29 @@ mod broadcast_tests {
         assert_eq!(drops.load(SeqCst), 2);
         assert_eq!(RecvError::Lagged(3).to_string(), "receiver lagged behind by 3 values");
         assert_eq!(TryRecvError::Closed.to_string(), "receiving on a closed channel");
+    }
+
+    /// `Stream`: values and lags as items, and the end once the last sender is gone.
+    #[test]
+    fn stream_yields_lags_and_ends_when_closed() {
+        use futures_lite::StreamExt;
+        let (tx, mut rx) = broadcast::channel(2);
+        for i in 0..3 {
+            tx.send(i).unwrap();
+        }
+        assert_eq!(block_on(rx.next()), Some(Err(RecvError::Lagged(1))));
+        assert_eq!(block_on(rx.next()), Some(Ok(1)));
+        assert_eq!(block_on(rx.next()), Some(Ok(2)));
+        let (count, waker) = counting_waker();
+        assert!(poll(&mut rx.next(), &waker).is_pending());
+        tx.send(3).unwrap();
+        assert_eq!(count.woken(), 1);
+        assert_eq!(poll(&mut rx.next(), &waker), Poll::Ready(Some(Ok(3))));
+        assert!(poll(&mut rx.next(), &waker).is_pending());
+        drop(tx);
+        assert_eq!(count.woken(), 2);
+        assert_eq!(poll(&mut rx.next(), &waker), Poll::Ready(None));
+        drop(rx);
+        assert_eq!(Arc::strong_count(&count), 2, "no waker left behind");
     }
 }

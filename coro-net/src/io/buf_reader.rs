@@ -3,10 +3,16 @@
 //! One buffer, allocated (and zeroed) once at construction; `buf[pos..filled]` is the unread data. A fill
 //! reads into the whole buffer only when it is empty, so every fill is one `read` of the inner reader, and a
 //! read larger than the buffer while it is empty goes straight to the inner reader (std's bypass).
+//!
+//! Over a `futures_io::AsyncRead` (a socket, a TLS stream) it is also `AsyncRead` and `AsyncBufRead`, with the
+//! same buffer and the same rules, for crates written against those traits.
 
 use super::{BufRead, DEFAULT_BUF_SIZE, Read};
+use futures_lite::io::{AsyncBufRead, AsyncRead};
 use std::fmt;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 /// Adds a buffer to a reader: many small reads, and reading by line, cost few reads of the inner reader.
 ///
@@ -82,24 +88,37 @@ impl<R> BufReader<R> {
         self.pos = 0;
         self.filled = 0;
     }
+
+    /// Marks `amount` buffered bytes as read.
+    fn advance(&mut self, amount: usize) {
+        self.pos = (self.pos + amount).min(self.filled);
+    }
+
+    /// Whether a read into `buf` should skip the buffer: nothing is buffered and `buf` is at least as big.
+    fn bypass(&self, buf: &[u8]) -> bool {
+        self.pos == self.filled && buf.len() >= self.buf.len()
+    }
+
+    /// Copies buffered bytes into `buf` and marks them read; returns how many.
+    fn copy_out(&mut self, buf: &mut [u8]) -> usize {
+        let available = self.buffer();
+        let n = available.len().min(buf.len());
+        buf[..n].copy_from_slice(&available[..n]);
+        self.advance(n);
+        n
+    }
 }
 
 impl<R: Read> Read for BufReader<R> {
     #[coro_macros::coroutine(crate = ::coro_core)]
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         // Nothing buffered and a read at least as big as the buffer: copying through it would only cost.
-        if self.pos == self.filled && buf.len() >= self.buf.len() {
+        if self.bypass(buf) {
             self.discard_buffer();
             return self.inner.read(buf);
         }
-        let n = {
-            let available = self.fill_buf()?;
-            let n = available.len().min(buf.len());
-            buf[..n].copy_from_slice(&available[..n]);
-            n
-        };
-        self.consume(n);
-        Ok(n)
+        self.fill_buf()?;
+        Ok(self.copy_out(buf))
     }
 
     #[coro_macros::coroutine(crate = ::coro_core)]
@@ -123,7 +142,34 @@ impl<R: Read> BufRead for BufReader<R> {
     }
 
     fn consume(&mut self, amount: usize) {
-        self.pos = (self.pos + amount).min(self.filled);
+        self.advance(amount);
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.bypass(buf) {
+            this.discard_buffer();
+            return Pin::new(&mut this.inner).poll_read(cx, buf);
+        }
+        ready!(Pin::new(&mut *this).poll_fill_buf(cx))?;
+        Poll::Ready(Ok(this.copy_out(buf)))
+    }
+}
+
+impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        if this.pos >= this.filled {
+            this.discard_buffer();
+            this.filled = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf))?;
+        }
+        Poll::Ready(Ok(&this.buf[this.pos..this.filled]))
+    }
+
+    fn consume(self: Pin<&mut Self>, amount: usize) {
+        self.get_mut().advance(amount);
     }
 }
 

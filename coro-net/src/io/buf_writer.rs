@@ -8,11 +8,16 @@
 //! end, through a guard: a failed or cancelled flush leaves exactly the unwritten bytes buffered, so nothing
 //! is written twice or lost. The one difference from std: **dropping a `BufWriter` does not flush it**,
 //! because a destructor cannot suspend; `flush()` or `into_inner()` first.
+//!
+//! Over a `futures_io::AsyncWrite` it is also `AsyncWrite`, with the same buffer and the same rules.
 
 use super::{DEFAULT_BUF_SIZE, Write, interrupted};
+use futures_lite::io::AsyncWrite;
 use std::error::Error;
 use std::fmt;
 use std::io::{self, ErrorKind};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
 
 /// Adds a buffer to a writer: many small writes cost few writes of the inner writer.
 ///
@@ -88,6 +93,11 @@ impl<W> BufWriter<W> {
     }
 }
 
+/// The error of a buffer write-out that the inner writer stopped taking.
+fn write_zero() -> io::Error {
+    io::Error::new(ErrorKind::WriteZero, "failed to write the buffered data")
+}
+
 impl<W: Write> BufWriter<W> {
     /// Writes the buffer out and returns the inner writer: a suspending operation.
     ///
@@ -107,9 +117,7 @@ impl<W: Write> BufWriter<W> {
         let mut written = Written { buf: &mut self.buf, count: 0 };
         while written.count < written.buf.len() {
             match self.inner.write(&written.buf[written.count..]) {
-                Ok(0) => {
-                    return Err(io::Error::new(ErrorKind::WriteZero, "failed to write the buffered data"));
-                }
+                Ok(0) => return Err(write_zero()),
                 Ok(n) => written.count += n,
                 Err(e) if interrupted(&e) => {}
                 Err(e) => return Err(e),
@@ -163,6 +171,50 @@ impl<W: Write> Write for BufWriter<W> {
     fn flush(&mut self) -> io::Result<()> {
         self.write_buffer()?;
         self.inner.flush()
+    }
+}
+
+impl<W: AsyncWrite + Unpin> BufWriter<W> {
+    /// Writes the whole buffer to the inner writer, poll by poll; what was written is removed from the buffer
+    /// however the call ends, as in [`write_buffer`](Self::write_buffer).
+    fn poll_write_buffer(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let mut written = Written { buf: &mut self.buf, count: 0 };
+        while written.count < written.buf.len() {
+            match ready!(Pin::new(&mut self.inner).poll_write(cx, &written.buf[written.count..])) {
+                Ok(0) => return Poll::Ready(Err(write_zero())),
+                Ok(n) => written.count += n,
+                Err(e) if interrupted(&e) => {}
+                Err(e) => return Poll::Ready(Err(e)),
+            }
+        }
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if buf.len() > this.spare() {
+            ready!(this.poll_write_buffer(cx))?;
+        }
+        if buf.len() >= this.buf.capacity() {
+            Pin::new(&mut this.inner).poll_write(cx, buf)
+        } else {
+            this.buf.extend_from_slice(buf);
+            Poll::Ready(Ok(buf.len()))
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_buffer(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_write_buffer(cx))?;
+        Pin::new(&mut this.inner).poll_close(cx)
     }
 }
 

@@ -509,3 +509,33 @@ fn operations_are_lazy() {
     drop(source.read(&mut buf));
     assert_eq!(source, b"abc", "an operation that is never polled does nothing");
 }
+
+/// Over `futures_io` readers and writers the buffered types are `AsyncBufRead` and `AsyncWrite`, with the
+/// same buffer rules: lines across refills of a small buffer, a large read bypassing the buffer, writes
+/// through a small buffer arriving whole and in order.
+#[test]
+fn buffered_types_implement_the_futures_io_traits() {
+    use futures_lite::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Cursor};
+    let text = b"alpha\nbeta\r\ngamma".repeat(3);
+    let mut reader = BufReader::with_capacity(4, Cursor::new(text.clone()));
+    let mut lines = Vec::new();
+    let mut line = String::new();
+    while block_on(AsyncBufReadExt::read_line(&mut reader, &mut line)).unwrap() > 0 {
+        lines.push(std::mem::take(&mut line));
+    }
+    assert_eq!(lines.concat().as_bytes(), text);
+    assert_eq!(lines.len(), 7);
+
+    let mut reader = BufReader::with_capacity(4, Cursor::new(text.clone()));
+    let mut big = vec![0; 64];
+    assert_eq!(block_on(AsyncReadExt::read(&mut reader, &mut big)).unwrap(), text.len(), "bypassed");
+    assert_eq!(&big[..text.len()], text);
+
+    let mut writer = BufWriter::with_capacity(8, Cursor::new(Vec::new()));
+    for chunk in text.chunks(3).chain([&text[..]]) {
+        block_on(AsyncWriteExt::write_all(&mut writer, chunk)).unwrap();
+    }
+    block_on(AsyncWriteExt::flush(&mut writer)).unwrap();
+    assert!(writer.buffer().is_empty());
+    assert_eq!(writer.get_ref().get_ref(), &text.repeat(2));
+}
