@@ -282,6 +282,9 @@ pub use coro_macros::test;
 #[doc(inline)]
 pub use coro_net::{io, net};
 
+#[cfg(feature = "hyper")]
+pub mod hyper;
+
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -1,5 +1,6 @@
 //! The example programs, judged by real clients: curl and wrk against `http`, redis-cli and redis-benchmark
-//! against `redis`, nc against `chat`, curl through `proxy`, and `quicksort`'s output.
+//! against `redis`, nc against `chat`, curl through `proxy`, curl and `hyper_client` against `hyper`, and
+//! `quicksort`'s output.
 //!
 //! The examples are built once (`cargo build --example ...` with this test's profile and target directory;
 //! cargo reports where each binary is), started on `127.0.0.1:0`, and asked where they listen: each prints
@@ -22,7 +23,7 @@ mod http_date;
 #[path = "../examples/http/parse.rs"]
 mod http_parse;
 
-const EXAMPLES: [&str; 5] = ["http", "redis", "chat", "proxy", "quicksort"];
+const EXAMPLES: [&str; 7] = ["http", "redis", "chat", "proxy", "quicksort", "hyper", "hyper_client"];
 
 /// The example binaries, built once for the whole file: name to path.
 fn examples() -> &'static HashMap<String, PathBuf> {
@@ -653,6 +654,32 @@ fn curl_reaches_http_through_the_proxy_and_half_closes_pass_through() {
     stream.read_to_string(&mut response).expect("the end of the stream, passed back through the proxy");
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
     assert!(response.ends_with(r#"{"message":"Hello, World!"}"#), "{response}");
+}
+
+// ---- hyper ---------------------------------------------------------------------------------------------
+
+#[test]
+fn hyper_answers_curl_and_hyper_client() {
+    let server = Server::start("hyper", &["127.0.0.1:0"]);
+    let both =
+        run(tool("curl").args(["-s", "--max-time", "10", &server.url("/plaintext"), &server.url("/json")]));
+    assert_eq!(both, r#"Hello, World!{"message":"Hello, World!"}"#);
+    let lines = run(tool("curl").args(["-s", "--max-time", "10", &server.url("/stream")]));
+    let expected: String = (0..100).map(|i| format!("chunk {i}\n")).collect();
+    assert_eq!(lines, expected);
+    let echo =
+        run(tool("curl").args(["-s", "--max-time", "10", "--data-binary", "posted", &server.url("/echo")]));
+    assert_eq!(echo, "posted");
+
+    let client = run(Command::new(&examples()["hyper_client"]).arg(&server.addr));
+    for line in [
+        "GET /plaintext: 200 OK, 13 bytes: Hello, World!",
+        r#"GET /json: 200 OK, 27 bytes: {"message":"Hello, World!"}"#,
+        "GET /stream: 200 OK, 890 bytes: ...",
+        "POST /echo: 200 OK, 9 bytes: echo this",
+    ] {
+        assert!(client.lines().any(|got| got == line), "no {line:?} in:\n{client}");
+    }
 }
 
 // ---- quicksort -----------------------------------------------------------------------------------------
