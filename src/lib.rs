@@ -285,6 +285,9 @@ pub use coro_net::{io, net};
 #[cfg(feature = "hyper")]
 pub mod hyper;
 
+#[cfg(feature = "tls")]
+pub mod tls;
+
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -22,8 +22,12 @@ use std::time::Duration;
 mod http_date;
 #[path = "../examples/http/parse.rs"]
 mod http_parse;
+#[allow(dead_code, reason = "the tests use the client configuration, the examples the rest")]
+#[path = "../examples/tls/config.rs"]
+mod tls_config;
 
-const EXAMPLES: [&str; 7] = ["http", "redis", "chat", "proxy", "quicksort", "hyper", "hyper_client"];
+const EXAMPLES: [&str; 9] =
+    ["http", "redis", "chat", "proxy", "quicksort", "hyper", "hyper_client", "https", "tls_echo"];
 
 /// The example binaries, built once for the whole file: name to path.
 fn examples() -> &'static HashMap<String, PathBuf> {
@@ -85,6 +89,8 @@ impl Drop for Process {
 struct Server {
     _process: Process,
     addr: String,
+    /// The line that said where it listens (some say more: `https` names its certificate).
+    first_line: String,
     /// Kept open: a server printing to a closed pipe would fail.
     _stdout: BufReader<ChildStdout>,
 }
@@ -107,7 +113,7 @@ impl Server {
         let addr = line.split("listening on ").nth(1).and_then(|rest| rest.split([',', '\n']).next());
         let addr =
             addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
-        Server { _process: process, addr, _stdout: stdout }
+        Server { _process: process, addr, first_line: line, _stdout: stdout }
     }
 
     fn port(&self) -> &str {
@@ -680,6 +686,58 @@ fn hyper_answers_curl_and_hyper_client() {
     ] {
         assert!(client.lines().any(|got| got == line), "no {line:?} in:\n{client}");
     }
+}
+
+// ---- https, tls_echo ----------------------------------------------------------------------------------
+
+/// The certificate a TLS example generated, from its `..., certificate: PATH` line.
+fn certificate_path(server: &Server) -> String {
+    let path = server.first_line.split("certificate: ").nth(1).map(str::trim);
+    path.unwrap_or_else(|| panic!("no certificate path in {:?}", server.first_line)).to_string()
+}
+
+#[test]
+fn https_answers_curl_that_trusts_its_certificate_only() {
+    let https = Server::start("https", &["127.0.0.1:0"]);
+    let cert = certificate_path(&https);
+    let port = https.port();
+    let both = run(tool("curl")
+        .args(["-s", "--max-time", "10", "--cacert", &cert])
+        .args([format!("https://localhost:{port}/plaintext"), format!("https://127.0.0.1:{port}/json")]));
+    assert_eq!(both, r#"Hello, World!{"message":"Hello, World!"}"#);
+    // Without the certificate curl refuses the server (60: peer certificate cannot be authenticated), and
+    // plain HTTP gets no answer; the server goes on serving.
+    let untrusted =
+        tool("curl").args(["-s", "--max-time", "10", &format!("https://localhost:{port}/")]).output();
+    assert_eq!(untrusted.unwrap().status.code(), Some(60));
+    let plain = tool("curl").args(["-s", "--max-time", "10", &https.url("/plaintext")]).output().unwrap();
+    assert!(!plain.status.success());
+    let echo = run(tool("curl")
+        .args(["-s", "--max-time", "10", "--cacert", &cert, "--data-binary", "over tls"])
+        .arg(format!("https://localhost:{port}/echo")));
+    assert_eq!(echo, "over tls");
+}
+
+#[test]
+fn tls_echo_echoes_to_a_rustls_client() {
+    use coro::tls::rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
+    use coro::tls::rustls::{ClientConnection, StreamOwned};
+    let echo = Server::start("tls_echo", &["127.0.0.1:0"]);
+    let cert = CertificateDer::from_pem_file(certificate_path(&echo)).expect("the certificate's PEM");
+    let name = ServerName::try_from("localhost").unwrap();
+    let conn = ClientConnection::new(tls_config::client(cert), name).unwrap();
+    let mut tls = StreamOwned::new(conn, connect(&echo.addr));
+    for line in ["hello\n", "over TLS\n"] {
+        tls.write_all(line.as_bytes()).unwrap();
+        let mut reply = vec![0; line.len()];
+        tls.read_exact(&mut reply).expect("the echo");
+        assert_eq!(reply, line.as_bytes());
+    }
+    tls.conn.send_close_notify();
+    tls.flush().unwrap();
+    let mut rest = Vec::new();
+    tls.read_to_end(&mut rest).expect("a clean end: the server's close_notify");
+    assert!(rest.is_empty());
 }
 
 // ---- quicksort -----------------------------------------------------------------------------------------

@@ -11,8 +11,8 @@
 
 use bytes::Bytes;
 use coro::chan;
-use coro::net::TcpStream;
 use futures_lite::StreamExt;
+use futures_lite::io::{AsyncRead, AsyncWrite};
 use http_body_util::{BodyExt, Full, StreamBody, combinators::BoxBody};
 use hyper::body::{Frame, Incoming};
 use hyper::header::{CONTENT_TYPE, HeaderValue};
@@ -32,9 +32,9 @@ struct Message {
     message: &'static str,
 }
 
-/// Serves one connection with HTTP/1.1 (keep-alive, pipelined requests answered in one write) until the
-/// client closes it.
-pub async fn serve(stream: TcpStream) {
+/// Serves one connection (a `TcpStream`, a `TlsStream`) with HTTP/1.1 (keep-alive, pipelined requests
+/// answered in one write) until the client closes it.
+pub async fn serve(stream: impl AsyncRead + AsyncWrite + Unpin + Send + 'static) {
     let connection = http1::Builder::new()
         .timer(coro::hyper::Timer)
         .pipeline_flush(true)
