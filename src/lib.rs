@@ -288,6 +288,9 @@ pub mod hyper;
 #[cfg(feature = "tls")]
 pub mod tls;
 
+#[cfg(feature = "compat")]
+pub mod compat;
+
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
