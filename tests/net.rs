@@ -275,6 +275,21 @@ fn runtime_agnostic_code_runs_on_coro_streams() {
         AsyncReadExt::read_to_end(&mut b, &mut reply).await.unwrap();
         assert_eq!(reply, b"QUIET");
         shouter.join().await.unwrap().unwrap();
+
+        // The split halves too: futures-lite's `copy` from the read half into the write half, then a
+        // half-close through the write half.
+        let (a, mut b) = UnixStream::pair().unwrap();
+        let echoer = coro::spawn(async move {
+            let (reader, mut writer) = a.into_split();
+            futures_lite::io::copy(reader, &mut writer).await?;
+            writer.close().await
+        });
+        AsyncWriteExt::write_all(&mut b, b"split").await.unwrap();
+        b.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut reply = Vec::new();
+        AsyncReadExt::read_to_end(&mut b, &mut reply).await.unwrap();
+        assert_eq!(reply, b"split");
+        echoer.join().await.unwrap().unwrap();
     });
 }
 

@@ -322,79 +322,54 @@ impl<T: fmt::Debug> fmt::Debug for WriteHalf<T> {
     }
 }
 
-/// `futures_io::AsyncRead` and `AsyncWrite` for a splittable stream (and `AsyncRead` for its read half,
-/// `AsyncWrite` for its write half), so runtime-agnostic crates written against those traits run on coro. Reads and writes go straight to the socket; `poll_close` shuts down the
-/// write side (a half-close), as other runtimes do.
+/// `futures_io::AsyncRead` and `AsyncWrite` for a splittable stream, `AsyncRead` for its read half and
+/// `AsyncWrite` for its write half, so runtime-agnostic crates written against those traits run on coro.
+/// Reads and writes go straight to the socket; `poll_close` shuts down the write side (a half-close), as
+/// other runtimes do.
 macro_rules! impl_futures_io {
     ($($stream:ty),* $(,)?) => {$(
-        impl futures_lite::io::AsyncRead for $stream {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.stream.poll_read(cx, buf)
-            }
-        }
-
-        impl futures_lite::io::AsyncWrite for $stream {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.stream.poll_write(cx, buf)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.shutdown(std::net::Shutdown::Write))
-            }
-        }
-
-        impl futures_lite::io::AsyncRead for $crate::net::ReadHalf<$stream> {
-            fn poll_read(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &mut [u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.stream.stream.poll_read(cx, buf)
-            }
-        }
-
-        impl futures_lite::io::AsyncWrite for $crate::net::WriteHalf<$stream> {
-            fn poll_write(
-                self: std::pin::Pin<&mut Self>,
-                cx: &mut std::task::Context<'_>,
-                buf: &[u8],
-            ) -> std::task::Poll<std::io::Result<usize>> {
-                self.stream.stream.poll_write(cx, buf)
-            }
-
-            fn poll_flush(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(Ok(()))
-            }
-
-            fn poll_close(
-                self: std::pin::Pin<&mut Self>,
-                _: &mut std::task::Context<'_>,
-            ) -> std::task::Poll<std::io::Result<()>> {
-                std::task::Poll::Ready(self.stream.shutdown(std::net::Shutdown::Write))
-            }
-        }
+        $crate::net::stream::impl_futures_io!(@read $stream, stream);
+        $crate::net::stream::impl_futures_io!(@write $stream, stream;);
+        $crate::net::stream::impl_futures_io!(@read $crate::net::ReadHalf<$stream>, stream.stream);
+        $crate::net::stream::impl_futures_io!(@write $crate::net::WriteHalf<$stream>, stream.stream; .stream);
     )*};
+    // `$io`: the path from `self` to the `IoStream`; `$owner`: from `self` to the stream, to shut it down.
+    (@read $ty:ty, $($io:ident).+) => {
+        impl futures_lite::io::AsyncRead for $ty {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.$($io).+.poll_read(cx, buf)
+            }
+        }
+    };
+    (@write $ty:ty, $($io:ident).+; $(.$owner:ident)*) => {
+        impl futures_lite::io::AsyncWrite for $ty {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.$($io).+.poll_write(cx, buf)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(self$(.$owner)*.shutdown(std::net::Shutdown::Write))
+            }
+        }
+    };
 }
 pub(crate) use impl_futures_io;
 
