@@ -8,7 +8,11 @@ TechEmpower's plaintext test asks):
   in the repository root and run as `target/release/examples/http 127.0.0.1:PORT` with `CORO_WORKERS=1`;
 - `may_minihttp`: `bench/src/bin/http_may_minihttp.rs` (`may::config().set_workers(1)`);
 - `hyper`: `bench/src/bin/http_hyper.rs`, hyper 1.x on a tokio current-thread runtime (keep-alive,
-  `pipeline_flush(true)`).
+  `pipeline_flush(true)`);
+- `hyper_coro` (not run by default): `bench/src/bin/http_hyper_coro.rs`, the same hyper service and
+  configuration on coro (`coro::hyper`, feature `hyper`), built with the bench crate's `coro` feature.
+  `--servers hyper,hyper_coro` compares the two runtimes under hyper, pairing the runs of each repetition;
+  with --write it updates the `http-hyper` section of BENCHMARKS.md instead of the `http` one.
 
 This driver
 
@@ -29,6 +33,7 @@ This driver
     python3 bench/http.py --quick              # 1 run of 1 s each: a smoke test (no --write)
     python3 bench/http.py --servers may_minihttp,hyper --depths 16 --reps 3
     python3 bench/http.py --coro-bin path/to/server   # a coro server built elsewhere
+    python3 bench/http.py --servers hyper,hyper_coro --reps 10 [--write]   # hyper on coro against tokio
 
 Standard library only (Python 3.11+); needs cargo, wrk, and taskset with two CPUs for pinning. This file's
 name shadows the standard library's `http` package for the modules it imports from bench/: they must not
@@ -47,7 +52,7 @@ import sys
 import time
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
-from echo import pick_cpus, raise_nofile
+from echo import paired_ratio, pick_cpus, raise_nofile
 from serverbench import (
     BENCH,
     BENCH_TARGET,
@@ -83,7 +88,13 @@ SERVERS: dict[str, str | None] = {
     "coro": None,
     "may_minihttp": "bench/target/release/http_may_minihttp",
     "hyper": "bench/target/release/http_hyper",
+    "hyper_coro": "bench/target/release/http_hyper_coro",
 }
+DEFAULT_SERVERS = ("coro", "may_minihttp", "hyper")
+# Built with the bench crate's `coro` feature.
+CORO_BINS = ("hyper_coro",)
+# hyper on coro against hyper on tokio: coro's CPU per request at most this times tokio's, at every depth.
+HYPER_TARGET_CPU = 1.0
 CORO_EXAMPLE = "http"
 REFERENCE = "may_minihttp"
 PEER_CRATES = ("may_minihttp", "may", "hyper", "hyper-util", "tokio")
@@ -103,11 +114,17 @@ def build(servers: list[str], args) -> dict[str, str]:
     """Builds what is asked; returns {server: why it cannot run}."""
     BUILD_LOG.unlink(missing_ok=True)
     failed = {}
-    peers = [s for s in servers if SERVERS[s]]
+    peers = [s for s in servers if SERVERS[s] and s not in CORO_BINS]
     if peers:
         log("cargo build --release (bench): " + ", ".join(peers))
         if why := build_bench_bins([os.path.basename(SERVERS[s]) for s in peers], BUILD_LOG):
             failed.update({s: why for s in peers})
+    on_coro = [s for s in servers if s in CORO_BINS]
+    if on_coro:
+        log("cargo build --release --features coro (bench): " + ", ".join(on_coro))
+        bins = [os.path.basename(SERVERS[s]) for s in on_coro]
+        if why := build_bench_bins(bins, BUILD_LOG, features=["coro"]):
+            failed.update({s: why for s in on_coro})
     if "coro" in servers and not args.coro_bin:
         log(f"cargo build --release --example {CORO_EXAMPLE}")
         if why := build_coro_example(CORO_EXAMPLE, BUILD_LOG):
@@ -174,9 +191,10 @@ def run_one(name: str, depth: int, args) -> tuple[dict | None, str | None]:
 
 
 def make_table(servers: list[str], by_server: dict) -> list[str]:
-    ref = by_server.get(REFERENCE)
+    ref_name = REFERENCE if REFERENCE in by_server else "hyper"  # `--servers hyper,hyper_coro`: tokio's
+    ref = by_server.get(ref_name)
     head = [
-        "server", "CPU ns/req (min–max)", f"CPU / {REFERENCE}", "server / client CPU", f"that / {REFERENCE}",
+        "server", "CPU ns/req (min–max)", f"CPU / {ref_name}", "server / client CPU", f"that / {ref_name}",
         "req/s", "p99 µs", "p50 µs", "bytes/resp", "server CPU", "client CPU",
     ]  # fmt: skip
     rows = []
@@ -217,6 +235,33 @@ def target_lines(depths: list[int], results: dict) -> list[str]:
         if hyper:
             parts.append(f"{coro.median('cpu_ns_per_req') / hyper.median('cpu_ns_per_req'):.2f}x hyper")
         lines.append(f"- {depth_label(d)}, coro: " + "; ".join(parts))
+    return lines + hyper_target_lines(depths, results)
+
+
+def hyper_target_lines(depths: list[int], results: dict) -> list[str]:
+    """hyper on coro against hyper on tokio, from the runs paired by repetition."""
+    lines = []
+    for d in depths:
+        by_server = results.get(depth_label(d), {})
+        ours, theirs = by_server.get("hyper_coro"), by_server.get("hyper")
+        if not ours or not theirs:
+            continue
+        parts = []
+        paired = paired_ratio(ours.rows, theirs.rows, "cpu_ns_per_req")
+        if paired:
+            r, low, high, n = paired
+            verdict = "met" if high <= HYPER_TARGET_CPU else "missed" if low > HYPER_TARGET_CPU else "within the noise"
+            parts.append(
+                f"CPU/request {r:.3f}x hyper on tokio, 95% interval {low:.3f}–{high:.3f}x over {n} paired runs"
+                f" (target ≤ {HYPER_TARGET_CPU:.1f}x: {verdict})"
+            )
+        else:
+            r = ours.median("cpu_ns_per_req") / theirs.median("cpu_ns_per_req")
+            parts.append(f"CPU/request {r:.3f}x hyper on tokio (medians; too few paired runs for an interval)")
+        normalized = paired_ratio(ours.rows, theirs.rows, "cpu_vs_client")
+        if normalized:
+            parts.append(f"server / client CPU {normalized[0]:.3f}x ({normalized[1]:.3f}–{normalized[2]:.3f}x)")
+        lines.append(f"- {depth_label(d)}, hyper_coro: " + "; ".join(parts))
     return lines
 
 
@@ -237,7 +282,10 @@ def make_raw(servers: list[str], depths: list[int], results: dict) -> list[str]:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     add_common_args(ap)
-    ap.add_argument("--servers", default=",".join(SERVERS), help=f"comma-separated (default: {','.join(SERVERS)})")
+    ap.add_argument(
+        "--servers", default=",".join(DEFAULT_SERVERS),
+        help=f"comma-separated, of {','.join(SERVERS)} (default: {','.join(DEFAULT_SERVERS)})",
+    )  # fmt: skip
     ap.add_argument("--depths", default="1,16", help="pipelining depths, comma-separated (default: 1,16)")
     ap.add_argument("--conns", type=int, default=256, help="wrk's connections (256)")
     ap.add_argument("--warmup", type=int, default=1, help="seconds of load before each measured run (1)")
@@ -281,8 +329,10 @@ def main() -> None:
     for part in (targets, notes):
         if part:
             print("\n" + "\n".join(part))
+    # `--servers hyper,hyper_coro` (no coro example): the runtimes under hyper, a section and a plot of their own.
+    hyper_only = "coro" not in servers and "hyper_coro" in servers
     plot = write_plot(
-        "http-cpu",
+        "http-hyper-cpu" if hyper_only else "http-cpu",
         figure(
             title="HTTP plaintext: server CPU time per request (lower is better)",
             note=f"one worker each, wrk -t1 -c{args.conns}; median of {args.reps}"
@@ -298,7 +348,8 @@ def main() -> None:
 
     if args.write:
         raw = make_raw(servers, depths, results)
-        write_results(args, pin, tables, targets, notes, raw, plot, (load_before, load_after), commit)
+        write = write_hyper_results if hyper_only else write_results
+        write(args, pin, tables, targets, notes, raw, plot, (load_before, load_after), commit)
         log(f"updated {args.file}")
 
 
@@ -341,6 +392,36 @@ took during the run):
 {chr(10).join(raw)}
 """
     write_section(args.file, "http", body)
+
+
+def write_hyper_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -> None:
+    command, date = command_and_date("http.py")
+    body = f"""## HTTP plaintext under hyper: coro against tokio
+
+The same hyper 1.x server (`bench/src/hyper_plaintext.rs`: `GET /plaintext`, HTTP/1 keep-alive,
+`pipeline_flush(true)`) on two runtimes, one worker each: `hyper` on a tokio current-thread runtime with
+hyper-util's `TokioIo` (`bench/src/bin/http_hyper.rs`), `hyper_coro` on coro with `coro::hyper::Io`
+(`bench/src/bin/http_hyper_coro.rs`, `CORO_WORKERS=1`). Load, measurement and figures as in the `http`
+section above (`wrk -t1 -c{args.conns}`, {args.warmup} s of warm-up, {args.duration} s measured, the server's CPU
+time per request is the figure that compares). The two servers of a repetition run back to back, so they
+share the machine's state: the target lines give the geometric mean of the per-repetition ratios with a 95%
+bootstrap interval, which is what to read on a loaded machine; the medians of the tables drift with the load.
+
+- Command: `{command}`
+- Machine: {os.cpu_count()} CPUs (`nproc`: {cmd_out(["nproc"])}), {cpu_model()}, {platform.system()} {platform.machine()}; `{cmd_out(["rustc", "--version"])}`; {cmd_out(["sh", "-c", "wrk -v 2>&1 | head -1"]).split(" Copyright")[0]}
+- Peers: {lock_versions(BENCH / "Cargo.lock", PEER_CRATES)}
+- Date: {date}; commit {commit} (at the start of the run); {pin}
+- Load average (1 min): {loads[0][0]:.1f} before, {loads[1][0]:.1f} after
+
+![HTTP plaintext under hyper: server CPU time per request]({os.path.relpath(plot, args.file.resolve().parent)})
+
+{report_text(tables, targets, notes)}
+
+Every run:
+
+{chr(10).join(raw)}
+"""
+    write_section(args.file, "http-hyper", body)
 
 
 if __name__ == "__main__":

@@ -58,9 +58,11 @@ def build_coro_example(example: str, build_log: Path) -> str | None:
     return cargo_build(["--example", example], REPO, REPO_TARGET, build_log)
 
 
-def build_bench_bins(bins: list[str], build_log: Path) -> str | None:
-    """Builds binaries of the bench crate (no coro feature: the peers only)."""
+def build_bench_bins(bins: list[str], build_log: Path, features: list[str] = ()) -> str | None:
+    """Builds binaries of the bench crate (the peers; with `features=["coro"]`, those on coro)."""
     argv = ["--manifest-path", str(BENCH / "Cargo.toml")]
+    for f in features:
+        argv += ["--features", f]
     for b in bins:
         argv += ["--bin", b]
     return cargo_build(argv, BENCH, BENCH_TARGET, build_log)
@@ -274,6 +276,7 @@ def run_all(tag: str, configs: list[str], servers: list[str], run_one, args) -> 
                     else:
                         notes.append(f"- {s}, {config}, run {rep + 1}: {why} (kept)")
                 if row:
+                    row["rep"] = rep  # pairs the runs of one repetition (run back to back)
                     results[config].setdefault(s, Samples()).rows.append(row)
                     log(
                         tag,

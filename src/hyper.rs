@@ -43,9 +43,11 @@
 //! # Cost
 //!
 //! hyper reads into memory it has not initialized, and `futures_io::AsyncRead` takes initialized memory, so
-//! [`Io`] zeroes the part of hyper's buffer a read is offered before reading (one `memset` of at most the
-//! buffer's free space, 8 KiB at first, per read: small next to the system call). BENCHMARKS.md compares the
-//! whole with hyper on tokio.
+//! [`Io`] zeroes the part of hyper's buffer a read is offered before reading. To keep that `memset` small,
+//! a read is offered at most a window that adapts to what reads return: it doubles while reads fill it (a
+//! large body soon reads in large chunks) and halves while they use less than a quarter of it (requests
+//! of a few hundred bytes cost a `memset` of about a kilobyte, not of hyper's whole free space).
+//! BENCHMARKS.md compares the whole with hyper on tokio.
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use hyper::rt::{ReadBufCursor, Sleep};
@@ -64,12 +66,17 @@ use std::time::{Duration, Instant};
 /// [`get_mut`](Io::get_mut) and [`into_inner`](Io::into_inner) reach the stream again.
 pub struct Io<T> {
     inner: T,
+    /// The most bytes the next read is offered (and zeroed first).
+    window: usize,
 }
+
+/// The smallest and the first read window.
+const MIN_WINDOW: usize = 1024;
 
 impl<T> Io<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        Io { inner }
+        Io { inner, window: MIN_WINDOW }
     }
 
     /// The stream.
@@ -94,11 +101,17 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
         cx: &mut Context<'_>,
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
         // SAFETY: the slice is only written to (zeroed, then filled by the read), never read uninitialized,
         // and `advance` below marks as filled only the `n` bytes the read reported.
         let spare = unsafe { buf.as_mut() };
-        let spare = zeroed(spare);
-        let n = ready!(Pin::new(&mut self.get_mut().inner).poll_read(cx, spare))?;
+        let offered = spare.len().min(this.window);
+        let n = ready!(Pin::new(&mut this.inner).poll_read(cx, zeroed(&mut spare[..offered])))?;
+        if n == offered && offered == this.window {
+            this.window *= 2;
+        } else if n < this.window / 4 {
+            this.window = (this.window / 2).max(MIN_WINDOW);
+        }
         // SAFETY: the read initialized (wrote) the first `n` bytes of the cursor's free space.
         unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
@@ -128,7 +141,7 @@ impl<T: AsyncWrite + Unpin> hyper::rt::Write for Io<T> {
 
 impl<T: fmt::Debug> fmt::Debug for Io<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Io").field(&self.inner).finish()
+        f.debug_struct("Io").field("inner", &self.inner).finish_non_exhaustive()
     }
 }
 

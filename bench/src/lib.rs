@@ -22,6 +22,7 @@
 //! ```
 
 pub mod echo;
+pub mod hyper_plaintext;
 
 use std::hint::black_box;
 use std::sync::atomic::{AtomicUsize, Ordering};
