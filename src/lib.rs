@@ -38,6 +38,10 @@
 //! - [`coroutine`] and the other macros (`coro-macros`),
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
 //! - networking under [`net`] (`coro-net`).
+//!
+//! Behind cargo features, bridges to the async ecosystem: `hyper` (hyper 1.x's I/O, executor and timer on
+//! coro), `tls` (rustls: `tls::TlsAcceptor`, `tls::TlsConnector`) and `compat` (`compat::tokio(future)` for
+//! futures that need tokio); the README's "Using crates from the async ecosystem" shows each.
 
 #[doc(inline)]
 pub use coro_core::*;
