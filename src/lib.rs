@@ -282,6 +282,11 @@ pub use coro_macros::test;
 #[doc(inline)]
 pub use coro_net::{io, net};
 
+/// Child processes and Unix signals, whose waits suspend.
+#[cfg(unix)]
+#[doc(inline)]
+pub use coro_net::{process, signal};
+
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]

@@ -115,6 +115,8 @@
 //! wrapping a `futures_io::AsyncRead + Unpin` as a [`Read`] is `now`'s poll-based sibling (a `poll_fn`
 //! future that is `Suspend`), written in a few lines.
 
+#[cfg(unix)]
+mod async_fd;
 mod buf_read;
 mod buf_reader;
 mod buf_writer;
@@ -127,6 +129,8 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+#[cfg(unix)]
+pub use async_fd::Async;
 pub use buf_read::{BufRead, Lines, Split};
 pub use buf_reader::BufReader;
 pub use buf_writer::{BufWriter, IntoInnerError};

@@ -11,7 +11,7 @@
 
 mod addr;
 mod listener;
-mod op;
+pub(crate) mod op;
 mod stream;
 mod tcp;
 mod timeout;
