@@ -1,9 +1,13 @@
 //! Networking types that mirror `std::net` (and `std::os::unix::net`): same names, same methods, same
 //! semantics and error kinds, except that what would block the thread suspends the calling coroutine.
 //!
-//! - [`TcpListener`], [`TcpStream`] (with [`ReadHalf`]/[`WriteHalf`] from `into_split`), [`UdpSocket`];
+//! - [`TcpListener`] (with [`Incoming`]), [`TcpStream`] (with [`ReadHalf`]/[`WriteHalf`] from
+//!   `into_split`), [`UdpSocket`];
+//! - [`TcpSocket`], to set socket options (`SO_REUSEPORT`, buffer sizes, the listen backlog) before
+//!   `connect` or `listen`;
 //! - on Unix, [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
-//! - [`ToSocketAddrs`]: the address arguments std takes; host names resolve on the blocking pool.
+//! - [`ToSocketAddrs`]: the address arguments std takes; host names resolve on the blocking pool, as does
+//!   [`lookup_host`].
 //!
 //! Handles are plain values and operations suspend: `TcpListener::bind(addr)?`, `listener.accept()?`,
 //! `stream.read(&mut buf)?` read as blocking code inside a `#[coro::coroutine]`. Every socket is registered
@@ -12,6 +16,7 @@
 mod addr;
 mod listener;
 pub(crate) mod op;
+mod socket;
 mod stream;
 mod tcp;
 mod timeout;
@@ -19,7 +24,9 @@ mod udp;
 #[cfg(unix)]
 mod unix;
 
-pub use addr::ToSocketAddrs;
+pub use addr::{ToSocketAddrs, lookup_host};
+pub use listener::Incoming;
+pub use socket::TcpSocket;
 pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6};
 pub use stream::{ReadHalf, ReuniteError, WriteHalf};
 pub use tcp::{TcpListener, TcpStream};

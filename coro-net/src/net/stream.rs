@@ -9,6 +9,7 @@
 //! The operations are hand-written futures rather than coroutines: they are the innermost loop of every
 //! server, and their state is exactly the borrowed buffer, the stream and an optional timer.
 
+use super::op::io_op;
 use super::timeout::{Timeout, WaitTimer};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
@@ -42,6 +43,15 @@ where
 
     pub(crate) fn get_ref(&self) -> &S {
         &self.io
+    }
+
+    /// `call` (a non-blocking system call on the socket), retried each time it is ready in `direction`.
+    pub(crate) fn with<'a, R>(
+        &'a self,
+        direction: Direction,
+        mut call: impl FnMut(&S) -> io::Result<R> + 'a,
+    ) -> impl Suspend<Output = io::Result<R>> + 'a {
+        io_op(&self.registration, direction, move || call(&self.io))
     }
 
     pub(crate) fn read<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {

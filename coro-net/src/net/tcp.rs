@@ -5,8 +5,12 @@
 //! `accept` backs off under descriptor exhaustion instead of spinning (see `listener.rs`).
 
 use super::addr::{ToSocketAddrs, first_success, resolve};
-use super::listener::IoListener;
+use super::listener::{Incoming, IoListener};
+use super::socket::{DEFAULT_BACKLOG, TcpSocket};
 use super::stream::{IoStream, ReadHalf, WriteHalf, split};
+use crate::reactor::Direction;
+use coro_core::Suspend;
+use socket2::SockRef;
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
@@ -23,11 +27,18 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds to the first of `addr`'s addresses that accepts a bind, like `std::net::TcpListener::bind`.
-    /// The socket has `SO_REUSEADDR` set, as mio and std do on Unix.
+    /// The socket has `SO_REUSEADDR` set, as mio and std do on Unix, and listens with a backlog of 1024
+    /// (tokio's; [`TcpSocket::listen`] sets another).
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let addrs = resolve(addr)?;
-        first_success(addrs, |addr| TcpListener::from_mio(mio::net::TcpListener::bind(addr)?))
+        first_success(addrs, |addr| {
+            let socket = TcpSocket::for_addr(addr)?;
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(DEFAULT_BACKLOG)
+        })
     }
 
     /// Wraps a listener from std, which must already be bound; it is switched to non-blocking mode.
@@ -45,6 +56,13 @@ impl TcpListener {
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (io, addr) = self.listener.accept()?;
         Ok((TcpStream::from_mio(io)?, addr))
+    }
+
+    /// An endless sequence of accepted connections: `while let Some(stream) = incoming.next() { let
+    /// stream = stream?; .. }` is std's `for stream in listener.incoming()`; `next` suspends until a
+    /// connection arrives and never returns `None`.
+    pub fn incoming(&self) -> Incoming<'_, TcpListener> {
+        Incoming { listener: self }
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
@@ -107,7 +125,13 @@ impl TcpStream {
     /// One connection attempt: a non-blocking connect, then wait until the socket is writable and check.
     #[coro_macros::coroutine(crate = ::coro_core)]
     fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        TcpStream::connecting(mio::net::TcpStream::connect(addr)?)
+    }
+
+    /// Waits until the non-blocking connect of `io` has succeeded or failed.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub(crate) fn connecting(io: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(io)?;
         poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
         Ok(stream)
     }
@@ -153,6 +177,23 @@ impl TcpStream {
 
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.get_ref().take_error()
+    }
+
+    /// `SO_LINGER`: with `Some(d)`, dropping the stream waits up to `d` for unsent data; `Some(ZERO)`
+    /// makes it send a reset instead of a FIN.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.stream.get_ref()).set_linger(linger)
+    }
+
+    /// The `SO_LINGER` setting.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.stream.get_ref()).linger()
+    }
+
+    /// Reads into `buf` without taking the data from the socket: suspends until some has arrived, as std's
+    /// `peek` blocks. The next `read` returns the same bytes.
+    pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        self.stream.with(Direction::Read, move |io| io.peek(buf))
     }
 
     /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.

@@ -4,7 +4,7 @@
 //! Binding and connecting take a path, so there is nothing to resolve: `bind` is a plain call as in std.
 //! `connect` waits until the connection is established (a listener with a full backlog makes it wait).
 
-use super::listener::IoListener;
+use super::listener::{Incoming, IoListener};
 use super::op::io_op;
 use super::stream::{IoStream, ReadHalf, WriteHalf, split};
 use crate::reactor::{Direction, Registration};
@@ -43,6 +43,11 @@ impl UnixListener {
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (io, addr) = self.listener.accept()?;
         Ok((UnixStream::from_mio(io)?, addr))
+    }
+
+    /// An endless sequence of accepted connections, as [`TcpListener::incoming`](super::TcpListener::incoming).
+    pub fn incoming(&self) -> Incoming<'_, UnixListener> {
+        Incoming { listener: self }
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
