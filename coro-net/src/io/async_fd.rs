@@ -136,12 +136,37 @@ impl<T: AsFd + fmt::Debug> fmt::Debug for Async<T> {
     }
 }
 
+/// What `coro::io::Read` and `Write` do, for `Async<T>` and `&Async<T>` alike.
+impl<T: AsFd> Async<T> {
+    fn read_into<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a
+    where
+        for<'b> &'b T: io::Read,
+    {
+        self.read_with(move |mut io| io::Read::read(&mut io, buf))
+    }
+
+    fn write_from<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a
+    where
+        for<'b> &'b T: io::Write,
+    {
+        self.write_with(move |mut io| io::Write::write(&mut io, buf))
+    }
+
+    fn flush_now(&self) -> impl Suspend<Output = io::Result<()>> + '_
+    where
+        for<'b> &'b T: io::Write,
+    {
+        let io = self.get_ref();
+        now(move || io::Write::flush(&mut { io }))
+    }
+}
+
 impl<T: AsFd> Read for &Async<T>
 where
     for<'b> &'b T: io::Read,
 {
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.read_with(move |mut io| io::Read::read(&mut io, buf))
+        self.read_into(buf)
     }
 }
 
@@ -150,12 +175,11 @@ where
     for<'b> &'b T: io::Write,
 {
     fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.write_with(move |mut io| io::Write::write(&mut io, buf))
+        self.write_from(buf)
     }
 
     fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
-        let io = self.get_ref();
-        now(move || io::Write::flush(&mut { io }))
+        self.flush_now()
     }
 }
 
@@ -164,7 +188,7 @@ where
     for<'b> &'b T: io::Read,
 {
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.read_with(move |mut io| io::Read::read(&mut io, buf))
+        self.read_into(buf)
     }
 }
 
@@ -173,12 +197,11 @@ where
     for<'b> &'b T: io::Write,
 {
     fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
-        self.write_with(move |mut io| io::Write::write(&mut io, buf))
+        self.write_from(buf)
     }
 
     fn flush(&mut self) -> impl Suspend<Output = io::Result<()>> {
-        let io = self.get_ref();
-        now(move || io::Write::flush(&mut { io }))
+        self.flush_now()
     }
 }
 

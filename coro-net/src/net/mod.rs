@@ -28,11 +28,11 @@ pub use addr::{ToSocketAddrs, lookup_host};
 pub use listener::Incoming;
 pub use socket::TcpSocket;
 pub use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, Shutdown, SocketAddr, SocketAddrV4, SocketAddrV6};
-pub use stream::{ReadHalf, ReuniteError, WriteHalf};
-pub use tcp::{TcpListener, TcpStream};
+pub use stream::{ReadHalf, ReuniteError, StreamSocket, Transport, WriteHalf};
+pub use tcp::{Tcp, TcpListener, TcpStream};
 pub use udp::UdpSocket;
 #[cfg(unix)]
-pub use unix::{UnixDatagram, UnixListener, UnixStream};
+pub use unix::{Unix, UnixDatagram, UnixListener, UnixStream};
 
 #[cfg(all(test, unix))]
 mod tests;

@@ -6,12 +6,11 @@
 
 use super::listener::{Incoming, IoListener};
 use super::op::io_op;
-use super::stream::{IoStream, ReadHalf, WriteHalf, split};
+use super::stream::{StreamSocket, Transport, sealed};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
 use mio::Interest;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
@@ -42,7 +41,7 @@ impl UnixListener {
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (io, addr) = self.listener.accept()?;
-        Ok((UnixStream::from_mio(io)?, addr))
+        Ok((UnixStream::from_io(io)?, addr))
     }
 
     /// An endless sequence of accepted connections, as [`TcpListener::incoming`](super::TcpListener::incoming).
@@ -65,61 +64,46 @@ impl fmt::Debug for UnixListener {
     }
 }
 
-/// A connected Unix domain stream socket.
-pub struct UnixStream {
-    stream: IoStream<mio::net::UnixStream>,
+/// A connected Unix domain stream socket: a [`StreamSocket`] over [`Unix`], whose shared methods (`read`,
+/// `write`, `write_all`, `read_exact`, the timeouts, `shutdown`, `into_split`, ...) are written once for both
+/// transports; the Unix-only ones are below.
+pub type UnixStream = StreamSocket<Unix>;
+
+/// The Unix domain transport of a [`StreamSocket`]: [`UnixStream`] is `StreamSocket<Unix>`.
+#[derive(Debug)]
+pub enum Unix {}
+
+impl Transport for Unix {}
+
+impl sealed::Sealed for Unix {
+    type Io = mio::net::UnixStream;
 }
 
 impl UnixStream {
     /// Connects to the socket at `path`.
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
-        poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
-        Ok(stream)
+        UnixStream::connecting(mio::net::UnixStream::connect(path)?)
     }
 
     /// A connected pair of sockets.
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+        Ok((UnixStream::from_io(a)?, UnixStream::from_io(b)?))
     }
 
     /// Wraps a connected stream from std; it is switched to non-blocking mode.
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
-        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
-    }
-
-    fn from_mio(io: mio::net::UnixStream) -> io::Result<UnixStream> {
-        Ok(UnixStream { stream: IoStream::new(io)? })
-    }
-
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.stream.get_ref().shutdown(how)
+        UnixStream::from_io(mio::net::UnixStream::from_std(stream))
     }
 
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().local_addr()
+        self.get_ref().local_addr()
     }
 
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().peer_addr()
-    }
-
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.stream.get_ref().take_error()
-    }
-
-    /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.
-    pub fn into_split(self) -> (ReadHalf<UnixStream>, WriteHalf<UnixStream>) {
-        split(self)
-    }
-}
-
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.stream.fmt(f)
+        self.get_ref().peer_addr()
     }
 }
 
@@ -214,6 +198,3 @@ impl fmt::Debug for UnixDatagram {
         self.io.fmt(f)
     }
 }
-
-super::stream::impl_futures_io!(UnixStream);
-super::stream::impl_coro_io!(UnixStream);
