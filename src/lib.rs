@@ -37,7 +37,8 @@
 //! The crate re-exports the three parts of the runtime:
 //! - [`coroutine`] and the other macros (`coro-macros`),
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
-//! - networking under [`net`] (`coro-net`).
+//! - networking under [`net`] (`coro-net`), child processes under [`process`], Unix signals under
+//!   [`signal`], and any other file descriptor through [`io::Async`].
 
 #[doc(inline)]
 pub use coro_core::*;
