@@ -64,18 +64,22 @@ impl TcpListener {
         Incoming { listener: self }
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.listener.get_ref().set_ttl(ttl)
     }
 
+    /// The `IP_TTL` setting.
     pub fn ttl(&self) -> io::Result<u32> {
         self.listener.get_ref().ttl()
     }
 
+    /// Takes the pending socket error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -143,26 +147,32 @@ impl TcpStream {
         TcpStream::from_io(mio::net::TcpStream::from_std(stream))
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
 
+    /// Sets `TCP_NODELAY`: small writes are sent at once instead of coalesced (Nagle's algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.get_ref().set_nodelay(nodelay)
     }
 
+    /// Whether `TCP_NODELAY` is set.
     pub fn nodelay(&self) -> io::Result<bool> {
         self.get_ref().nodelay()
     }
 
+    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.get_ref().set_ttl(ttl)
     }
 
+    /// The `IP_TTL` setting.
     pub fn ttl(&self) -> io::Result<u32> {
         self.get_ref().ttl()
     }

@@ -49,10 +49,12 @@ impl UnixListener {
         Incoming { listener: self }
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Takes the pending socket error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -98,10 +100,12 @@ impl UnixStream {
         UnixStream::from_io(mio::net::UnixStream::from_std(stream))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.get_ref().peer_addr()
     }
@@ -147,14 +151,17 @@ impl UnixDatagram {
         self.io.connect(path)
     }
 
+    /// Sends `buf` to the connected peer: suspends while the socket's buffer is full.
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Write, move || self.io.send(buf))
     }
 
+    /// Receives a datagram from the connected peer into `buf`: suspends until one arrives.
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
     }
 
+    /// Sends `buf` to the socket at `path`: suspends while the socket's buffer is full.
     pub fn send_to<'a>(
         &'a self,
         buf: &'a [u8],
@@ -163,6 +170,7 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Write, move || self.io.send_to(buf, path))
     }
 
+    /// Receives a datagram into `buf`, with its sender's address: suspends until one arrives.
     pub fn recv_from<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -170,18 +178,22 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Read, move || self.io.recv_from(buf))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.peer_addr()
     }
 
+    /// Shuts down the read side, the write side or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
 
+    /// Takes the pending socket error (`SO_ERROR`), if any.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }
