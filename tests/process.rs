@@ -214,3 +214,12 @@ fn a_child_that_never_exits_is_killed_by_a_timeout() {
     assert_eq!(status.signal(), Some(libc::SIGKILL));
     child.kill().unwrap(); // killing a reaped child is fine, as in std
 }
+
+#[coro::test(workers = 2)]
+fn one_childs_stdout_feeds_anothers_stdin() {
+    let mut first = Command::new("printf").arg("b\\na\\n").stdout(Stdio::piped()).spawn().unwrap();
+    let pipe = Stdio::try_from(first.stdout.take().unwrap()).unwrap();
+    let sorted = Command::new("sort").stdin(pipe).output().unwrap();
+    assert_eq!(sorted.stdout, b"a\nb\n");
+    assert!(first.wait().unwrap().success());
+}

@@ -58,7 +58,7 @@ impl<T: AsFd> Async<T> {
     /// Fails outside a coro runtime, and for descriptors epoll cannot watch (a regular file: `EPERM`).
     pub fn new(io: T) -> io::Result<Async<T>> {
         let fd = io.as_fd().as_raw_fd();
-        set_nonblocking(fd)?;
+        set_nonblocking(fd, true)?;
         let registration = Registration::new(&mut SourceFd(&fd), Interest::READABLE | Interest::WRITABLE)?;
         Ok(Async { io: Some(io), registration })
     }
@@ -205,13 +205,14 @@ where
     }
 }
 
-/// Sets `O_NONBLOCK` on `fd`.
-fn set_nonblocking(fd: RawFd) -> io::Result<()> {
+/// Sets or clears `O_NONBLOCK` on `fd`.
+pub(crate) fn set_nonblocking(fd: RawFd, nonblocking: bool) -> io::Result<()> {
     // SAFETY: `fcntl` with `F_GETFL`/`F_SETFL` reads and writes the flags of a descriptor the caller
     // borrows; an invalid descriptor is reported as `EBADF`, not undefined behaviour.
     unsafe {
         let flags = libc::fcntl(fd, libc::F_GETFL);
-        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags | libc::O_NONBLOCK) < 0 {
+        let flags = if nonblocking { flags | libc::O_NONBLOCK } else { flags & !libc::O_NONBLOCK };
+        if flags < 0 || libc::fcntl(fd, libc::F_SETFL, flags) < 0 {
             return Err(io::Error::last_os_error());
         }
     }

@@ -4,16 +4,24 @@
 //! [`Async<File>`](Async) (a `File` only as the owner of the descriptor: `&File` reads and writes with
 //! plain `read(2)`/`write(2)`).
 
-use crate::io::{Async, Read, Write};
+use super::Stdio;
+use crate::io::{Async, Read, Write, set_nonblocking};
 use coro_core::Suspend;
 use std::fmt;
 use std::fs::File;
 use std::io;
-use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, OwnedFd};
 
 /// Registers a pipe end taken from std's child.
 fn register(end: impl Into<OwnedFd>) -> io::Result<Async<File>> {
     Async::new(File::from(end.into()))
+}
+
+/// Deregisters a pipe end and puts it back in blocking mode, to hand it to another child.
+fn into_stdio(pipe: Async<File>) -> io::Result<Stdio> {
+    let file = pipe.into_inner()?;
+    set_nonblocking(file.as_raw_fd(), false)?;
+    Ok(Stdio::from(OwnedFd::from(file)))
 }
 
 /// The child's standard input, when piped: a [`coro::io::Write`](Write). Dropping it closes the pipe, so
@@ -108,5 +116,33 @@ impl fmt::Debug for ChildStdout {
 impl fmt::Debug for ChildStderr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_tuple("ChildStderr").field(&self.pipe).finish()
+    }
+}
+
+/// The pipe becomes another child's stdin or stdout, as with std's `Stdio::from(ChildStdout)`:
+/// `Command::new("sort").stdin(Stdio::try_from(first.stdout.take().unwrap())?)` chains two children.
+impl TryFrom<ChildStdin> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stdin: ChildStdin) -> io::Result<Stdio> {
+        into_stdio(stdin.pipe)
+    }
+}
+
+/// The pipe becomes another child's stdin, as with std's `Stdio::from`.
+impl TryFrom<ChildStdout> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stdout: ChildStdout) -> io::Result<Stdio> {
+        into_stdio(stdout.pipe)
+    }
+}
+
+/// The pipe becomes another child's stdin, as with std's `Stdio::from`.
+impl TryFrom<ChildStderr> for Stdio {
+    type Error = io::Error;
+
+    fn try_from(stderr: ChildStderr) -> io::Result<Stdio> {
+        into_stdio(stderr.pipe)
     }
 }
