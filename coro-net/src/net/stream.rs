@@ -47,7 +47,7 @@ pub trait Transport: sealed::Sealed {}
 pub(crate) mod sealed {
     /// The mio stream type of a transport.
     pub trait Sealed {
-        type Io: super::Socket;
+        type Io: super::MioStream;
     }
 }
 
@@ -218,7 +218,7 @@ struct IoStream<S: Source> {
     write_timeout: Timeout,
 }
 
-impl<S: Socket> IoStream<S> {
+impl<S: MioStream> IoStream<S> {
     /// Registers `io` (already non-blocking) with the current runtime's reactor.
     fn new(mut io: S) -> io::Result<Self> {
         let registration = Registration::new(&mut io, Interest::READABLE | Interest::WRITABLE)?;
@@ -303,8 +303,8 @@ impl<S: Source + fmt::Debug> fmt::Debug for IoStream<S> {
     }
 }
 
-/// What the stream code needs of a mio stream (`TcpStream`, `UnixStream`): its calls, through `&self`.
-pub trait Socket: Source + fmt::Debug {
+/// A mio stream (`TcpStream`, `UnixStream`): the calls the stream code makes on it, through `&self`.
+pub trait MioStream: Source + fmt::Debug {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize>;
     fn write(&self, buf: &[u8]) -> io::Result<usize>;
     fn shutdown(&self, how: Shutdown) -> io::Result<()>;
@@ -313,7 +313,7 @@ pub trait Socket: Source + fmt::Debug {
     fn is_connected(&self) -> io::Result<()>;
 }
 
-impl Socket for mio::net::TcpStream {
+impl MioStream for mio::net::TcpStream {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         io::Read::read(&mut { self }, buf)
     }
@@ -336,7 +336,7 @@ impl Socket for mio::net::TcpStream {
 }
 
 #[cfg(unix)]
-impl Socket for mio::net::UnixStream {
+impl MioStream for mio::net::UnixStream {
     fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         io::Read::read(&mut { self }, buf)
     }
@@ -389,7 +389,7 @@ trait Op<S> {
 
 struct ReadOp<'a>(&'a mut [u8]);
 
-impl<S: Socket> Op<S> for ReadOp<'_> {
+impl<S: MioStream> Op<S> for ReadOp<'_> {
     type Output = usize;
     const DIRECTION: Direction = Direction::Read;
     const NAME: &'static str = "read";
@@ -401,7 +401,7 @@ impl<S: Socket> Op<S> for ReadOp<'_> {
 
 struct WriteOp<'a>(&'a [u8]);
 
-impl<S: Socket> Op<S> for WriteOp<'_> {
+impl<S: MioStream> Op<S> for WriteOp<'_> {
     type Output = usize;
     const DIRECTION: Direction = Direction::Write;
     const NAME: &'static str = "write";
@@ -416,7 +416,7 @@ struct WriteAllOp<'a> {
     written: usize,
 }
 
-impl<S: Socket> Op<S> for WriteAllOp<'_> {
+impl<S: MioStream> Op<S> for WriteAllOp<'_> {
     type Output = ();
     const DIRECTION: Direction = Direction::Write;
     const NAME: &'static str = "write";
