@@ -34,10 +34,15 @@ pub enum Resolution {
 /// already an address resolves on the spot, a name is looked up with the system resolver on the blocking
 /// pool (so the lookup suspends the coroutine, never a worker).
 ///
-/// ```ignore
-/// for addr in coro::net::lookup_host("localhost:80")? {
-///     println!("{addr}");
+/// ```
+/// #[coro_macros::coroutine(crate = ::coro_core)]
+/// fn loopback_only() -> std::io::Result<bool> {
+///     let mut addrs = coro_net::net::lookup_host("localhost:80")?; // suspends during the lookup
+///     Ok(addrs.all(|addr| addr.ip().is_loopback()))
 /// }
+///
+/// let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+/// assert!(rt.block_on(loopback_only()).unwrap());
 /// ```
 #[coro_macros::coroutine(crate = ::coro_core)]
 pub fn lookup_host<A: ToSocketAddrs>(host: A) -> io::Result<std::vec::IntoIter<SocketAddr>> {

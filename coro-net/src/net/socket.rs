@@ -18,20 +18,19 @@ pub(crate) const DEFAULT_BACKLOG: u32 = 1024;
 /// A TCP socket that is neither connected nor listening yet: set its options, [`bind`](TcpSocket::bind)
 /// it if needed, then [`connect`](TcpSocket::connect) or [`listen`](TcpSocket::listen).
 ///
-/// ```ignore
-/// use coro::net::TcpSocket;
+/// ```
+/// use coro_net::net::{TcpListener, TcpSocket};
 ///
-/// #[coro::coroutine]
-/// fn serve() -> std::io::Result<()> {
+/// #[coro_macros::coroutine(crate = ::coro_core)]
+/// fn listen() -> std::io::Result<TcpListener> {
 ///     let socket = TcpSocket::new_v4()?;
-///     socket.set_reuseport(true)?; // several processes share the port
-///     socket.bind("127.0.0.1:8080".parse().unwrap())?;
-///     let listener = socket.listen(4096)?;
-///     loop {
-///         let (stream, _) = listener.accept()?;
-///         coro::spawn!(handle(stream));
-///     }
+///     socket.set_reuseport(true)?; // several processes may share the port
+///     socket.bind("127.0.0.1:0".parse().unwrap())?;
+///     socket.listen(4096) // up to 4096 connections wait to be accepted
 /// }
+///
+/// let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+/// assert!(rt.block_on(listen()).unwrap().local_addr().unwrap().ip().is_loopback());
 /// ```
 pub struct TcpSocket {
     socket: Socket,

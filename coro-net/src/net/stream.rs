@@ -31,11 +31,20 @@ use std::time::Duration;
 /// [`UnixStream`](super::UnixStream), with the methods and semantics of std's, except that what would
 /// block suspends the calling coroutine.
 ///
-/// ```ignore
-/// let mut stream = coro::net::TcpStream::connect("127.0.0.1:8080")?;
-/// stream.write_all(b"ping")?; // suspends while the socket's buffer is full
-/// let mut reply = [0u8; 4];
-/// stream.read_exact(&mut reply)?; // suspends until 4 bytes have arrived
+/// ```
+/// use coro_net::net::UnixStream;
+///
+/// #[coro_macros::coroutine(crate = ::coro_core)]
+/// fn ping() -> std::io::Result<[u8; 4]> {
+///     let (mut near, mut far) = UnixStream::pair()?; // or `TcpStream::connect(addr)?`
+///     near.write_all(b"ping")?; // suspends while the socket's buffer is full
+///     let mut got = [0u8; 4];
+///     far.read_exact(&mut got)?; // suspends until 4 bytes have arrived
+///     Ok(got)
+/// }
+///
+/// let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+/// assert_eq!(&rt.block_on(ping()).unwrap(), b"ping");
 /// ```
 pub struct StreamSocket<T: Transport> {
     stream: IoStream<T::Io>,

@@ -6,15 +6,21 @@
 //! `BufReader` and `lines()` work), and whose [`wait`](Child::wait) suspends.
 //! [`output`](Command::output) and [`status`](Command::status) run a command to its end, as in std.
 //!
-//! ```ignore
-//! use coro::process::Command;
+//! ```
+//! use coro_net::process::Command;
 //!
-//! #[coro::coroutine]
-//! fn git_head() -> std::io::Result<String> {
-//!     let output = Command::new("git").args(["rev-parse", "HEAD"]).output()?; // suspends, never blocks
+//! #[coro_macros::coroutine(crate = ::coro_core)]
+//! fn kernel_name() -> std::io::Result<String> {
+//!     let output = Command::new("uname").arg("-s").output()?; // suspends, never blocks
 //!     Ok(String::from_utf8_lossy(&output.stdout).trim().to_owned())
 //! }
+//!
+//! let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+//! assert!(!rt.block_on(kernel_name()).unwrap().is_empty());
 //! ```
+//!
+//! (User code writes `#[coro::coroutine]` and `coro::process::Command`; this crate's doctests cannot name
+//! the facade.)
 //!
 //! # Design
 //!

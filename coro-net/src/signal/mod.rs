@@ -3,17 +3,20 @@
 //! [`ctrl_c`] suspends until the process gets `SIGINT`; [`Signal`] listens for any signal (`SIGTERM`,
 //! `SIGHUP`, `SIGUSR1`, ...) and its [`recv`](Signal::recv) suspends until the next one:
 //!
-//! ```ignore
-//! use coro::signal::{Signal, SignalKind};
+//! ```
+//! use coro_net::process::Command;
+//! use coro_net::signal::{Signal, SignalKind};
 //!
-//! #[coro::main]
-//! fn main() -> std::io::Result<()> {
+//! #[coro_macros::coroutine(crate = ::coro_core)]
+//! fn wait_for_hangup() -> std::io::Result<Option<()>> {
 //!     let mut hangups = Signal::new(SignalKind::hangup())?;
-//!     while let Some(()) = hangups.recv() {
-//!         reload_config();
-//!     }
-//!     Ok(())
+//!     // A service manager would send the SIGHUP; here `kill` does.
+//!     Command::new("kill").args(["-HUP", &std::process::id().to_string()]).status()?;
+//!     Ok(hangups.recv()) // suspends until the signal arrives
 //! }
+//!
+//! let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+//! assert_eq!(rt.block_on(wait_for_hangup()).unwrap(), Some(()));
 //! ```
 //!
 //! # Design
