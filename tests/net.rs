@@ -210,7 +210,7 @@ fn unix_stream_round_trip() {
     let path = socket_path("stream");
     let listener = UnixListener::bind(&path).unwrap();
     let server = coro::spawn!(move || -> io::Result<()> {
-        let (mut stream, _) = listener.accept()?;
+        let mut stream = listener.incoming().next().expect("`incoming` never ends")?;
         let mut line = String::new();
         coro::io::BufReader::new(&mut stream).read_line(&mut line)?;
         stream.write_all(line.to_uppercase().as_bytes())?;

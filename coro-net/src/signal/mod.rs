@@ -83,17 +83,15 @@ impl Signal {
         let (read, write) = UnixStream::pair()?;
         write.set_nonblocking(true)?;
         let pipe = Async::new(read)?;
-        let fd = write.as_raw_fd();
         let wake = move || {
-            // Keep the write end open for as long as the action is registered.
-            let _owned = &write;
-            // SAFETY: `write(2)` of one byte from a valid buffer is async-signal-safe; `fd` stays open
-            // because the action owns it. A full pipe (`EAGAIN`) already holds a byte, so the error is moot.
-            unsafe { libc::write(fd, [1u8].as_ptr().cast(), 1) };
+            // SAFETY: `write(2)` of one byte from a valid buffer is async-signal-safe (no allocation, no
+            // lock), and the descriptor stays open because this action owns its socket. A full pipe
+            // (`EAGAIN`) already holds a byte, so the error is moot.
+            unsafe { libc::write(write.as_raw_fd(), [1u8].as_ptr().cast(), 1) };
         };
-        // SAFETY: the action only makes an async-signal-safe `write(2)` (no allocation, no lock), as
-        // `register` requires of code run inside a signal handler; the signal is not a forbidden one.
-        let action = unsafe { signal_hook_registry::register(signal, wake) }.map_err(io::Error::other)?;
+        // SAFETY: the action only makes an async-signal-safe `write(2)`, as `register` requires of code run
+        // inside a signal handler; the signal is not a forbidden one (checked above).
+        let action = unsafe { signal_hook_registry::register(signal, wake) }?;
         Ok(Signal { kind, pipe, action })
     }
 
