@@ -55,6 +55,10 @@ pub struct Async<T: AsFd> {
 impl<T: AsFd> Async<T> {
     /// Switches `io`'s descriptor to non-blocking mode and registers it with the current runtime's reactor.
     ///
+    /// The mode belongs to the open file description, so every descriptor sharing it (a `dup`, the same
+    /// pipe inherited by another process, the terminal behind an inherited stdin) becomes non-blocking too:
+    /// wrap descriptors this program opened itself.
+    ///
     /// Fails outside a coro runtime, and for descriptors epoll cannot watch (a regular file: `EPERM`).
     pub fn new(io: T) -> io::Result<Async<T>> {
         let fd = io.as_fd().as_raw_fd();
