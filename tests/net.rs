@@ -199,6 +199,22 @@ fn udp_round_trips() {
     assert_eq!(&buf[..4], b"pong");
 }
 
+#[coro::test(workers = 1)]
+fn udp_socket_options_round_trip() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_multicast_loop_v4(false).unwrap();
+    assert!(!socket.multicast_loop_v4().unwrap());
+    socket.set_multicast_ttl_v4(3).unwrap();
+    assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+    socket.set_broadcast(true).unwrap();
+    assert!(socket.broadcast().unwrap());
+    socket.set_ttl(9).unwrap();
+    assert_eq!(socket.ttl().unwrap(), 9);
+    // Not a multicast address: the kernel's error, as std gives it.
+    let err = socket.join_multicast_v4(&"10.0.0.1".parse().unwrap(), &std::net::Ipv4Addr::UNSPECIFIED);
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::InvalidInput);
+}
+
 fn socket_path(name: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("coro-test-{}-{name}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
