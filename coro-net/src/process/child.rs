@@ -126,15 +126,12 @@ fn would_block() -> io::Error {
 
 impl Drop for Child {
     fn drop(&mut self) {
-        if matches!(self.try_wait(), Ok(Some(_))) {
-            return; // reaped already (std keeps the status: no system call)
-        }
         if self.kill_on_drop {
-            // Already gone is fine: it is reaped below either way.
+            // std's `kill` sends nothing to a child it has reaped; one that has exited is reaped below.
             let _ = self.std.kill();
         }
         if !matches!(self.try_wait(), Ok(None)) {
-            return; // reaped now (or never ours to reap)
+            return; // reaped, now or before (or never ours to reap)
         }
         let orphan = Orphan { pid: self.id() as libc::pid_t };
         match (self.pidfd.take(), crate::reactor::Driver::current()) {
