@@ -472,3 +472,20 @@ fn a_burst_of_a_thousand_connects_fits_the_backlog() {
     }
     assert_eq!(clients.len(), BURST);
 }
+
+/// As the TCP burst, over a Unix socket: a full backlog fails a Unix connect (`EAGAIN`) instead of
+/// delaying it, so here the backlog is what lets all 1,000 connect.
+#[coro::test(workers = 2)]
+fn a_burst_of_a_thousand_unix_connects_fits_the_backlog() {
+    const BURST: usize = 1000;
+    ensure_open_file_limit(3 * BURST as libc::rlim_t);
+    let path = socket_path("burst");
+    let listener = UnixListener::bind(&path).unwrap();
+    let connects = (0..BURST).map(|_| coro::spawn!(UnixStream::connect(path.clone()))).collect();
+    let clients: Vec<UnixStream> = join_all(connects).into_iter().map(Result::unwrap).collect();
+    for _ in 0..BURST {
+        listener.accept().unwrap();
+    }
+    assert_eq!(clients.len(), BURST);
+    std::fs::remove_file(&path).unwrap();
+}

@@ -2,7 +2,9 @@
 //! of `std::os::unix::net`; the operations that would block suspend the calling coroutine instead.
 //!
 //! Binding and connecting take a path, so there is nothing to resolve: `bind` is a plain call as in std.
-//! `connect` waits until the connection is established (a listener with a full backlog makes it wait).
+//! `connect` waits until the connection is established. A listener whose backlog is full fails it at once
+//! with `WouldBlock` (the kernel's `EAGAIN` for a non-blocking Unix connect); listeners here listen with the
+//! system's largest backlog (`SOMAXCONN`), so only a burst beyond that sees it.
 
 use super::listener::{Incoming, IoListener};
 use super::op::io_op;
