@@ -60,7 +60,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         let header = self.header();
         if header.state.transition_to_notified_and_cancel() {
-            // SAFETY: the transition counted a new reference for the `Notified` the scheduler receives.
+            // SAFETY: the transition counted a new reference for the `Runnable` the scheduler receives.
             unsafe { (header.vtable.schedule)(self.ptr) };
         }
     }

@@ -34,7 +34,7 @@
 //!   first `Pending` poll).
 
 use super::state::{Snapshot, State, ToIdle, ToRunning};
-use super::{JoinError, Notified, Placement, Schedule, Task, waker};
+use super::{JoinError, Placement, Runnable, Schedule, Task, waker};
 use crate::loom::UnsafeCell;
 use std::any::Any;
 use std::future::Future;
@@ -65,9 +65,9 @@ unsafe impl Sync for Header {}
 
 /// The functions that know a task's concrete `<F, S>`.
 pub(crate) struct Vtable {
-    /// Runs the task (consumes a `Notified`'s reference); returns it if its scheduler hands a yield back.
-    pub(crate) poll: unsafe fn(NonNull<Header>) -> Option<Notified>,
-    /// Hands a new `Notified` (whose reference is already counted) to the task's scheduler.
+    /// Runs the task (consumes a `Runnable`'s reference); returns it if its scheduler hands a yield back.
+    pub(crate) poll: unsafe fn(NonNull<Header>) -> Option<Runnable>,
+    /// Hands a new `Runnable` (whose reference is already counted) to the task's scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
@@ -218,9 +218,9 @@ unsafe fn drop_stage<F: Future, S>(core: &Core<F, S>) -> Result<(), Box<dyn Any 
     panic::catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }))
 }
 
-unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified> {
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable> {
     // SAFETY: the vtable of a `Cell<F, S>` is only ever called with a pointer to that cell, and the caller's
-    // `Notified` reference keeps it alive.
+    // `Runnable` reference keeps it alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     match cell.header.state.transition_to_running() {
         ToRunning::Success => {}
@@ -272,7 +272,7 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified>
 ///
 /// # Safety
 /// The caller set `RUNNING` and gives up its reference.
-unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified> {
+unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable> {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Only pollers set `BOUND`, so this reads what the previous one left.
@@ -294,8 +294,8 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Notified>
         ToIdle::Ok => {}
         ToIdle::OkNotified => {
             // Woken during its own poll: rescheduled exactly once, behind the others.
-            // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
-            let notified = unsafe { Notified::from_raw(ptr) };
+            // SAFETY: the poller's reference was kept by the transition and becomes the `Runnable`.
+            let notified = unsafe { Runnable::from_raw(ptr) };
             return cell.core.scheduler.yielded(notified);
         }
         ToIdle::OkDealloc => {
@@ -376,10 +376,10 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the new `Notified`'s reference keeps the cell alive.
+    // SAFETY: the new `Runnable`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    // SAFETY: the caller counted a reference for this `Notified`.
-    let notified = unsafe { Notified::from_raw(ptr) };
+    // SAFETY: the caller counted a reference for this `Runnable`.
+    let notified = unsafe { Runnable::from_raw(ptr) };
     cell.core.scheduler.schedule(notified, Placement::Next);
 }
 
