@@ -43,7 +43,7 @@ mod waker;
 
 pub use join::{Join, JoinError, JoinHandle};
 
-use raw::{Cell, Header};
+use raw::{TaskCell, Header};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -210,7 +210,7 @@ where
     F::Output: 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler, false);
+    let ptr = TaskCell::allocate(future, scheduler, false);
     // SAFETY: `allocate` counted three references: one for each wrapper, and the owned list's, reserved in
     // the state until the poller binds the task; the task starts `NOTIFIED`.
     unsafe { (Runnable::from_raw(ptr), JoinHandle::from_raw(ptr)) }
@@ -230,7 +230,7 @@ where
     F::Output: 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler, true);
+    let ptr = TaskCell::allocate(future, scheduler, true);
     // SAFETY: `allocate` counted three references, one for each wrapper; the task starts `NOTIFIED`.
     unsafe { (Task::from_raw(ptr), Runnable::from_raw(ptr), JoinHandle::from_raw(ptr)) }
 }

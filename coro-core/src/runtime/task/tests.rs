@@ -97,7 +97,7 @@ fn task_sizes_for_the_idle_target() {
     use std::mem::size_of;
 
     fn cell_size<F: Future, S>(_: &F) -> usize {
-        size_of::<raw::Cell<F, S>>()
+        size_of::<raw::TaskCell<F, S>>()
     }
     fn glibc_chunk(n: usize) -> usize {
         ((n + 8).div_ceil(16) * 16).max(32)
