@@ -43,7 +43,7 @@ mod waker;
 
 pub use join::{Join, JoinError, JoinHandle};
 
-use raw::{TaskCell, Header};
+use raw::{Header, TaskCell};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
