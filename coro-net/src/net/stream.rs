@@ -9,7 +9,7 @@
 //! The operations are hand-written futures rather than coroutines: they are the innermost loop of every
 //! server, and their state is exactly the borrowed buffer, the stream and an optional timer.
 
-use super::timeout::{Timeout, WaitTimer};
+use super::timeout::{AtomicTimeout, WaitTimer};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
 use mio::Interest;
@@ -25,8 +25,8 @@ use std::task::{Context, Poll, ready};
 pub(crate) struct IoStream<S: Source> {
     io: S,
     registration: Registration,
-    pub(crate) read_timeout: Timeout,
-    pub(crate) write_timeout: Timeout,
+    pub(crate) read_timeout: AtomicTimeout,
+    pub(crate) write_timeout: AtomicTimeout,
 }
 
 impl<S> IoStream<S>
@@ -37,7 +37,12 @@ where
     /// Registers `io` (already non-blocking) with the current runtime's reactor.
     pub(crate) fn new(mut io: S) -> io::Result<Self> {
         let registration = Registration::new(&mut io, Interest::READABLE | Interest::WRITABLE)?;
-        Ok(IoStream { io, registration, read_timeout: Timeout::default(), write_timeout: Timeout::default() })
+        Ok(IoStream {
+            io,
+            registration,
+            read_timeout: AtomicTimeout::default(),
+            write_timeout: AtomicTimeout::default(),
+        })
     }
 
     pub(crate) fn get_ref(&self) -> &S {

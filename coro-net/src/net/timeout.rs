@@ -15,9 +15,9 @@ use std::time::Duration;
 
 /// An optional timeout, settable through `&self`.
 #[derive(Debug, Default)]
-pub(crate) struct Timeout(AtomicU64);
+pub(crate) struct AtomicTimeout(AtomicU64);
 
-impl Timeout {
+impl AtomicTimeout {
     /// Sets the timeout; like std, a zero duration is an `InvalidInput` error (use `None` for no timeout).
     pub(crate) fn set(&self, timeout: Option<Duration>) -> io::Result<()> {
         let nanos = match timeout {
