@@ -23,7 +23,7 @@
 //!
 //! # Design
 //!
-//! Each runtime has one timer store, in its reactor's [`Driver`]: an ordered set of `(deadline, key)` and
+//! Each runtime has one timer store, in its reactor's `Driver`: an ordered set of `(deadline, key)` and
 //! a slab of entries (the deadline, the waiting task's waker, whether it fired), under one mutex. A timer
 //! is inserted on its first poll (creating a [`Sleep`] costs nothing and needs no runtime), removed when
 //! it fires or when it is dropped, so cancelled timers never pile up: insert, cancel and the driver's
