@@ -42,11 +42,12 @@
 #[doc(inline)]
 pub use coro_core::*;
 
-/// The runtime with the reactor and timers installed (these shadow `coro_core`'s plain scheduler).
+// The runtime users get is `coro_net`'s: `coro_core`'s scheduler with the reactor and timers installed. These
+// names shadow the glob's `coro_core::{Builder, Runtime, run}`, so each appears once, with the reactor.
 #[doc(inline)]
 pub use coro_net::{Builder, Runtime, run};
 
-/// Time: `sleep`, `sleep_until`, `time::timeout` (and [`timeout!`] for coroutine calls), `time::interval`.
+// Time: `sleep`, `sleep_until`, `time::timeout` (and `timeout!` for coroutine calls), `time::interval`.
 #[doc(inline)]
 pub use coro_net::{sleep, sleep_until, time, timeout};
 

@@ -13,13 +13,14 @@
 //! - [`chan`]: Go-style channels between coroutines (and plain threads).
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
-//! module; it is not a public API.
+//! module, and the hooks through which `coro-net`'s reactor plugs into the runtime in the hidden
+//! `rt_internal` module; neither is a public API.
 
 mod block_on;
 pub mod chan;
 pub mod local;
 mod loom;
-pub mod runtime;
+mod runtime;
 mod suspend;
 pub mod sync;
 #[cfg(test)]
@@ -29,6 +30,8 @@ mod yield_now;
 
 #[doc(hidden)]
 pub mod __private;
+#[doc(hidden)]
+pub mod rt_internal;
 
 pub use block_on::block_on;
 pub use runtime::{

@@ -33,7 +33,7 @@
 //! A ring of `cap` slots under one mutex, with the sequence number of the next value (`tail`); each receiver
 //! keeps the sequence number it reads next, so the values kept are the last `cap` ones and a receiver whose
 //! number is older than those has lagged. A value stays in its slot until it is overwritten. Parked
-//! receivers wait in a [`WaitList`] whose entries record the number each one waits for; a send wakes those
+//! receivers wait in a `WaitList` whose entries record the number each one waits for; a send wakes those
 //! waiting for a number it made available (in batches, outside the lock), so a receiver that has already
 //! read the value and parked again is not woken a second time by the same send's later batches. A receive
 //! clones the value under the lock: `Clone` is the only user code that runs under it.

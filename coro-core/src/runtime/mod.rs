@@ -34,9 +34,9 @@ pub(crate) mod task;
 pub mod timer;
 pub(crate) mod worker;
 
-pub use builder::{Builder, Extension, Runtime, WORKERS_ENV};
+pub use builder::{Builder, Extension, Runtime};
 pub use task::{Join, JoinError, JoinHandle};
-pub use timer::Timer;
+pub(crate) use timer::Timer;
 
 use std::future::Future;
 

@@ -12,7 +12,7 @@
 //! therefore never lost, which is what lets the scheduler publish work, then unpark, without holding a lock
 //! across both. `park` may also return spuriously; callers re-check their condition.
 //!
-//! A busy worker never parks, so every [`GLOBAL_INTERVAL`](super::worker) ticks it calls [`Park::maintain`]
+//! A busy worker never parks, so every `GLOBAL_INTERVAL` (`worker.rs`) ticks it calls [`Park::maintain`]
 //! instead: a driver polls the OS without blocking there (if no other worker is polling it), so that I/O
 //! readiness and timers are dispatched even while every worker has work (as tokio's `maintenance`). Wakes
 //! during `park` or `maintain` may schedule into the worker's own queues: the worker checks them when `park`

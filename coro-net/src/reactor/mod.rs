@@ -15,7 +15,7 @@
 //! and the timers. It is installed on every worker through `coro_core`'s `Builder::park_with` ([`park`]):
 //! a worker with nothing to run tries to take the driver; the one that gets it blocks in `epoll_wait`
 //! (bounded by the next timer), dispatches the readiness it gets and fires the expired timers; the others
-//! sleep on their own condition variable. A worker's [`Unpark`](coro_core::runtime::park::Unpark) knows
+//! sleep on their own condition variable. A worker's [`Unpark`](coro_core::rt_internal::park::Unpark) knows
 //! which of the two it sleeps in: the condition variable, or `epoll_wait`, which it interrupts with the
 //! runtime's `mio::Waker`.
 //!
@@ -135,7 +135,7 @@ impl Driver {
 
     /// The driver of the runtime the current thread belongs to.
     pub(crate) fn current() -> Option<Arc<Driver>> {
-        coro_core::runtime::extension::<Driver>()
+        coro_core::rt_internal::extension::<Driver>()
     }
 
     /// Interrupts the worker blocked in `epoll_wait`, if any.

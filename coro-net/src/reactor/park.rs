@@ -18,7 +18,7 @@
 //! this time it takes the driver.
 
 use super::{Driver, lock};
-use coro_core::runtime::park::{Park, Unpark};
+use coro_core::rt_internal::park::{Park, Unpark};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};

@@ -32,8 +32,8 @@
 //! (mio rounds its timeout up to the millisecond too), and inserting an earlier one wakes it. A busy
 //! runtime fires expired timers from its workers' periodic non-blocking polls (see the reactor).
 //!
-//! The driver is installed as the runtime's `coro_core::runtime::Timer`, and a [`Sleep`] is a
-//! `coro_core::runtime::timer::Deadline` (the same wait that bounds `chan`'s `recv_timeout`) plus a budget
+//! The driver is installed as the runtime's `coro_core::rt_internal::Timer`, and a [`Sleep`] is a
+//! `coro_core::rt_internal::Deadline` (the same wait that bounds `chan`'s `recv_timeout`) plus a budget
 //! unit; on a thread outside any coro runtime (a plain `block_on`), `coro-core`'s fallback timer thread
 //! serves it instead.
 //!
@@ -42,8 +42,8 @@
 
 use crate::reactor::{Driver, lock};
 use coro_core::Suspend;
-use coro_core::runtime::timer::Deadline;
-use coro_core::runtime::{Timer, coop};
+use coro_core::rt_internal::Deadline;
+use coro_core::rt_internal::{Timer, coop};
 use slab::Slab;
 use std::collections::BTreeSet;
 use std::fmt;
