@@ -8,7 +8,8 @@
 //!   how each worker sleeps ([`park`]), a value found from the runtime's threads ([`extension`]), and the
 //!   timer store behind this crate's timed operations ([`Timer`]).
 //! - [`coop`]: the per-poll operation budget, which every suspending operation charges.
-//! - [`Deadline`]: a timed wait on the runtime's timers.
+//! - [`Deadline`] and [`TimerStore`]: a timed wait on the runtime's timers, and the structure that keeps them
+//!   (the reactor's and the fallback thread's).
 
-pub use crate::runtime::timer::{Deadline, Timer};
+pub use crate::runtime::timer::{Deadline, Timer, TimerStore};
 pub use crate::runtime::{Extension, coop, extension, park};

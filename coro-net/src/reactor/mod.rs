@@ -53,17 +53,17 @@
 //! `WouldBlock` clears the bits only if no event arrived since it looked (same tick), so an event that
 //! lands between the check and the clear is never lost.
 //!
-//! **Timers** ([`crate::time`]) are an ordered set of `(deadline in ms, key)` plus a slab of entries, per
-//! runtime, under one mutex: insert, cancel (on drop) and pop-expired are `O(log n)`. Deadlines are
-//! rounded up to the millisecond, so a timer never fires early. The worker in `epoll_wait` sleeps until
-//! the earliest deadline; inserting an earlier one wakes it.
+//! **Timers** ([`crate::time`]) are `coro_core`'s `TimerStore`, one per runtime, under one mutex: insert,
+//! cancel (on drop) and pop-expired are `O(log n)`, deadlines are rounded up to the millisecond so a timer
+//! never fires early. The worker in `epoll_wait` sleeps until the earliest deadline; inserting an earlier
+//! one wakes it.
 
 pub(crate) mod park;
 mod registration;
 
 pub(crate) use registration::{Direction, Registration};
 
-use crate::time::Timers;
+use coro_core::rt_internal::TimerStore;
 use registration::ScheduledIo;
 use slab::Slab;
 use std::fmt;
@@ -86,7 +86,7 @@ pub(crate) struct Driver {
     slot: Mutex<Slot>,
     /// The poll itself; locked only by the worker that set `slot.held`.
     poll: Mutex<PollState>,
-    pub(crate) timers: Mutex<Timers>,
+    pub(crate) timers: Mutex<TimerStore>,
     /// Every worker's parker, to hand the driver over.
     parkers: Mutex<Vec<Arc<park::ParkInner>>>,
 }
@@ -128,7 +128,7 @@ impl Driver {
                 tick: 0,
                 wakers: Vec::new(),
             }),
-            timers: Mutex::new(Timers::new(Instant::now())),
+            timers: Mutex::new(TimerStore::new()),
             parkers: Mutex::new(Vec::new()),
         }))
     }
@@ -196,7 +196,7 @@ impl Driver {
                 None => timeout,
             };
             if blocking {
-                timers.set_polling_until(timeout.map(|t| now + t));
+                timers.sleep_until(timeout.map(|t| now + t));
             }
             timeout
         };
@@ -236,7 +236,7 @@ impl Driver {
                 scheduled.shutdown(&mut wakers);
             }
         }
-        lock(&self.timers).shutdown(&mut wakers);
+        lock(&self.timers).close(&mut wakers);
         for waker in wakers {
             waker.wake();
         }
