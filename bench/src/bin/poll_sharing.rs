@@ -1,4 +1,5 @@
-//! The experiment behind the reactor's "one `Poll` per runtime" choice (see `src/reactor/mod.rs`).
+//! The experiment behind the reactor's "one `Poll` per runtime" choice (see `coro-net/src/reactor/mod.rs`;
+//! the figures are in BENCHMARKS.md).
 //!
 //! One shared mio `Poll` (whichever thread is idle polls it; events are processed outside the poll lock,
 //! as coro's workers run tasks after leaving the driver) vs one `Poll` per thread (sources partitioned
@@ -6,7 +7,7 @@
 //! echoes, repeat. Prints round trips per second for each.
 //!
 //! ```sh
-//! cargo run --release -p coro-net --example poll_sharing -- THREADS SECONDS
+//! cargo run --release --manifest-path bench/Cargo.toml --bin poll_sharing -- THREADS SECONDS
 //! ```
 use mio::net::UnixStream;
 use mio::{Events, Interest, Poll, Token};
