@@ -10,7 +10,6 @@
 //! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`.
 
 pub mod io;
-// The registration API is used by the network types (`net`), not wired in yet: until then, unused outside tests.
 pub mod net;
 pub(crate) mod reactor;
 mod runtime;

@@ -29,15 +29,16 @@ use std::mem::MaybeUninit;
 /// The largest ring kept however empty it gets: 128 KiB of pointers. A workload that spawns waves of up to
 /// ~16k tasks from one task (the spawn benchmarks) then reuses one ring. Freeing and regrowing it every wave
 /// costs more than the allocations themselves: with glibc, every large allocation also consolidates the
-/// small-chunk free lists the tasks come from, which slowed waves of 10k spawns by ~10%.
+/// small-chunk free lists the tasks come from (BENCHMARKS.md, "Measurements behind design choices").
 const KEEP: usize = 1 << 14;
 /// Tasks `pop_batch` moves out per lock acquisition (on the stack: half a run queue).
 const BATCH: usize = 128;
 
 /// On cache lines of its own (128 bytes: a pair of lines, which x86 prefetches together): the lock and `len`
 /// are written by every push and pop, and the runtime's `Shared` keeps hot atomics of its own (the idle
-/// workers' state) that must not share their lines. Without it, two workers spawning waves of tasks ran
-/// about 40% slower, depending only on how `Shared` happened to be laid out.
+/// workers' state) that must not share their lines: otherwise the speed of two workers spawning waves of
+/// tasks depends on how `Shared` happens to be laid out (BENCHMARKS.md, "Measurements behind design
+/// choices").
 #[repr(align(128))]
 pub(crate) struct Inject {
     list: Mutex<List>,

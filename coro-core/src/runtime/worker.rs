@@ -123,7 +123,7 @@ pub(crate) struct ThreadCx {
     worker: Option<usize>,
     core: RefCell<Option<Box<Core>>>,
     /// Whether this worker's parker is running its driver (`park`, `maintain`), and the wakes it dispatched
-    /// meanwhile, handed to the injector in one batch when it returns (see [`dispatching`]).
+    /// meanwhile, queued in one batch when it returns (see [`dispatching`]).
     in_driver: Cell<bool>,
     dispatched: RefCell<Vec<Runnable>>,
 }
@@ -169,7 +169,7 @@ impl ThreadCx {
     /// injector (not a worker, or the core is out or in use).
     fn schedule_here(&self, task: Runnable, placement: Placement) -> Option<Runnable> {
         if self.in_driver.get() {
-            // Wakes dispatched by this worker's I/O driver are collected for the injector (see `dispatching`).
+            // Wakes dispatched by this worker's I/O driver are collected into one batch (see `dispatching`).
             self.dispatched.borrow_mut().push(task);
             return None;
         }
@@ -601,8 +601,8 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
             }
             (task, core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0)
         });
-        // A `maintain` that found no task to run first may have dispatched wakes to the injector: look again
-        // before parking rather than park with work waiting.
+        // A `maintain` that found no task to run first may have dispatched wakes (into the run queue or the
+        // injector): look again before parking rather than park with work waiting.
         let dispatched = maintain_due && maintain(cx);
         match task {
             Some(task) => run_task(cx, task),
@@ -671,7 +671,7 @@ fn maintain(cx: &ThreadCx) -> bool {
 /// queueing it locally while older tasks wait in the injector, would break the first come, first served
 /// order: with more ready sockets than the run queue's 256 slots, the overflow would sit in the injector,
 /// read one task per 61 ticks, while every poll of the driver refilled the run queue, and the connections
-/// that overflowed would wait for milliseconds (measured: p99 14x a plain mio loop's with 512 connections).
+/// that overflowed would wait for milliseconds (BENCHMARKS.md, "Measurements behind design choices").
 /// From the injector they are served in batches the size of the worker's fair share, and idle workers take
 /// their share too (as Go's netpoller hands its goroutines to the global queue); from the run queue, idle
 /// workers steal them.
@@ -715,7 +715,8 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
         if !shared.idle.is_parked(index) {
             break;
         }
-        // The driver dispatched work (into the injector), or a wake put tasks into this core: run them.
+        // The driver dispatched work (into the run queue or the injector), or a wake put tasks into this
+        // core: run them.
         if dispatched || with_core(cx, |core| core.has_local_work()) {
             shared.idle.unpark_worker_by_id(index);
             break;

@@ -23,8 +23,9 @@
 //! worker is parked in it, never while a task runs, and a worker that leaves it hands it over: every worker
 //! that failed to take it is listed as waiting, and the one leaving wakes one of them, which then polls. So
 //! whenever a worker is idle, one idle worker is in `epoll_wait`, whatever the others are running. The
-//! wakes the driver dispatches go to the polling worker's queues (the first to its LIFO slot, the others to
-//! its stealable run queue, waking a sleeper to steal them, as any wake from a worker does). Busy workers
+//! wakes the driver dispatches are queued as one batch, in event order, behind every task already waiting:
+//! in the polling worker's stealable run queue when the injector is empty and the batch fits, else in the
+//! injector, and a sleeper is woken to share them (`dispatching` in `coro-core`'s worker). Busy workers
 //! also poll the driver without blocking every 61 ticks (`Park::maintain`, tokio's `maintenance`), so
 //! readiness and timers are served even when no worker ever runs out of work.
 //!
@@ -38,13 +39,10 @@
 //! events (up to 1024), and `epoll_ctl` from all workers serialized on one epoll instance (registration
 //! and deregistration only).
 //!
-//! Measured (`examples/poll_sharing.rs`: raw mio, no runtime, 2 threads on the 2-core dev machine under
-//! other load, so ±15%): a 64 B ping-pong over 512 socket pairs runs at 0.87-1.00x the per-thread polls'
-//! rate with one shared poll, 0.74-0.87x over 64 pairs, and 0.34-0.57x with one pair per thread (there,
-//! per-thread polling keeps each ping-pong on one core while the shared poll bounces it between cores).
-//! So a per-worker poll wins on locality when connections never move, by up to ~25% at realistic
-//! connection counts; but it cannot meet the stuck-worker requirement without cross-polling, and the
-//! scheduler moves tasks between workers anyway. We take the shared poll, tokio's design.
+//! A per-worker poll wins on locality when connections never move (BENCHMARKS.md, "Measurements behind
+//! design choices", has the figures), but it cannot meet the stuck-worker requirement without
+//! cross-polling, and the scheduler moves tasks between workers anyway. We take the shared poll, tokio's
+//! design.
 //!
 //! **Registrations** live in a slab; a source's mio token is its slab key plus a generation
 //! ([`registration`]), so an event still in flight for a deregistered source whose key (or fd) was reused

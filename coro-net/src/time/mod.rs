@@ -51,11 +51,12 @@ use std::time::{Duration, Instant};
 ///
 /// Waits at least `duration`, with millisecond resolution. The timer starts when the returned operation is
 /// created (so `sleep(d)` stored and awaited later ends `d` after its creation, as in tokio) and is
-/// registered on its first poll; dropping it cancels it.
+/// registered on its first poll; dropping it cancels it. Outside a runtime with the coro reactor (a plain
+/// thread under `block_on`), a process-wide timer thread serves it.
 ///
 /// # Panics
 ///
-/// When polled outside a runtime with the coro reactor (`coro::run`, `#[coro::main]`, `coro::Runtime`).
+/// When polled after the runtime it was first polled on shut down.
 pub fn sleep(duration: Duration) -> Sleep {
     let now = Instant::now();
     sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
