@@ -158,13 +158,25 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
 
+    fn state(parker: &Parker) -> usize {
+        parker.inner.state.load(SeqCst)
+    }
+
     #[test]
-    fn unpark_before_park_is_not_lost() {
+    fn unpark_before_park_is_not_lost_and_park_consumes_it() {
         let mut parker = Parker::new();
-        parker.unparker().unpark();
-        parker.park(); // returns at once: the token was stored
-        // The token is consumed: a timed park now times out.
+        let unparker = parker.unparker();
+        unparker.unpark();
+        unparker.unpark(); // tokens do not accumulate
+        assert_eq!(state(&parker), NOTIFIED);
+        parker.park(); // returns at once: the token was stored (a lost token would hang here)
+        assert_eq!(state(&parker), EMPTY, "park consumed the token");
+        // No token left: a timed park sleeps until its timeout and leaves the parker empty.
         parker.park_timeout(Duration::from_millis(1));
+        assert_eq!(state(&parker), EMPTY);
+        unparker.unpark();
+        parker.park_timeout(Duration::from_secs(3600)); // returns at once: the token is there
+        assert_eq!(state(&parker), EMPTY, "a timed park consumes the token too");
     }
 
     #[test]
