@@ -39,6 +39,8 @@
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
 //! - networking under [`net`] (`coro-net`).
 
+#![warn(missing_docs)]
+
 #[doc(inline)]
 pub use coro_core::*;
 

@@ -16,6 +16,8 @@
 //! module, and the hooks through which `coro-net`'s reactor plugs into the runtime in the hidden
 //! `rt_internal` module; neither is a public API.
 
+#![warn(missing_docs)]
+
 mod block_on;
 pub mod chan;
 pub mod local;

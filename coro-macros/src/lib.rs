@@ -9,6 +9,8 @@
 //! `spawn` and `entry` build `spawn!` and `#[coro::main]`/`#[coro::test]` on the same transform.
 //! `select` and `join` build `select!`, `join!` and `try_join!` on the shape of `branches`.
 
+#![warn(missing_docs)]
+
 mod args;
 mod branches;
 mod coroutine;

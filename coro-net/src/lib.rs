@@ -9,6 +9,8 @@
 //! - [`net`]: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`.
 //! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`.
 
+#![warn(missing_docs)]
+
 pub mod io;
 pub mod net;
 pub(crate) mod reactor;

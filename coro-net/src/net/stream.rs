@@ -467,10 +467,14 @@ macro_rules! impl_coro_io {
                 self.stream.write_timeout.set(timeout)
             }
 
+            /// The read timeout set with [`set_read_timeout`](Self::set_read_timeout) (`None`: reads wait
+            /// without limit).
             pub fn read_timeout(&self) -> std::io::Result<Option<std::time::Duration>> {
                 Ok(self.stream.read_timeout.get())
             }
 
+            /// The write timeout set with [`set_write_timeout`](Self::set_write_timeout) (`None`: writes wait
+            /// without limit).
             pub fn write_timeout(&self) -> std::io::Result<Option<std::time::Duration>> {
                 Ok(self.stream.write_timeout.get())
             }

@@ -47,18 +47,22 @@ impl TcpListener {
         Ok((TcpStream::from_mio(io)?, addr))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.listener.get_ref().set_ttl(ttl)
     }
 
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.listener.get_ref().ttl()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -127,30 +131,38 @@ impl TcpStream {
         self.stream.get_ref().shutdown(how)
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.get_ref().peer_addr()
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.get_ref().local_addr()
     }
 
+    /// Sets `TCP_NODELAY`: with `true`, small writes go out at once instead of being coalesced (Nagle's
+    /// algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.stream.get_ref().set_nodelay(nodelay)
     }
 
+    /// Whether `TCP_NODELAY` is set.
     pub fn nodelay(&self) -> io::Result<bool> {
         self.stream.get_ref().nodelay()
     }
 
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.stream.get_ref().set_ttl(ttl)
     }
 
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.stream.get_ref().ttl()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.get_ref().take_error()
     }

@@ -84,30 +84,37 @@ impl UdpSocket {
         io_op(&self.registration, Direction::Read, move || self.io.peek_from(buf))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.peer_addr()
     }
 
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.set_ttl(ttl)
     }
 
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.ttl()
     }
 
+    /// Sets `SO_BROADCAST`: whether the socket may send to a broadcast address.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.io.set_broadcast(on)
     }
 
+    /// Whether `SO_BROADCAST` is set.
     pub fn broadcast(&self) -> io::Result<bool> {
         self.io.broadcast()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }

@@ -45,10 +45,12 @@ impl UnixListener {
         Ok((UnixStream::from_mio(io)?, addr))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -90,18 +92,22 @@ impl UnixStream {
         Ok(UnixStream { stream: IoStream::new(io)? })
     }
 
+    /// Shuts down the read side, the write side or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.stream.get_ref().shutdown(how)
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.stream.get_ref().local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.stream.get_ref().peer_addr()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.get_ref().take_error()
     }
@@ -158,14 +164,17 @@ impl UnixDatagram {
         self.io.connect(path)
     }
 
+    /// Sends `buf` to the connected peer: suspends until the socket can take it.
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Write, move || self.io.send(buf))
     }
 
+    /// Receives one datagram from the connected peer into `buf`: suspends until one arrives.
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
     }
 
+    /// Sends `buf` to the socket at `path`: suspends until the socket can take it.
     pub fn send_to<'a>(
         &'a self,
         buf: &'a [u8],
@@ -174,6 +183,7 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Write, move || self.io.send_to(buf, path))
     }
 
+    /// Receives one datagram into `buf`, with the address it came from: suspends until one arrives.
     pub fn recv_from<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -181,18 +191,22 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Read, move || self.io.recv_from(buf))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.peer_addr()
     }
 
+    /// Shuts down the read side, the write side or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }
