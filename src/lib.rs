@@ -282,8 +282,37 @@ pub use coro_macros::main;
 /// ```
 pub use coro_macros::test;
 
+/// ```
+/// use coro::io::{Read, Write};
+/// use coro::net::{TcpListener, TcpStream};
+/// use std::io;
+///
+/// #[coro::coroutine]
+/// fn echo_once(listener: TcpListener) -> io::Result<()> {
+///     let (mut stream, _peer) = listener.accept()?; // suspends until a client connects
+///     let mut buf = [0u8; 64];
+///     let n = stream.read(&mut buf)?; // suspends until data arrives
+///     stream.write_all(&buf[..n])
+/// }
+///
+/// #[coro::main(workers = 2)]
+/// fn main() -> io::Result<()> {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let addr = listener.local_addr()?;
+///     let server = coro::spawn!(echo_once(listener));
+///     let mut client = TcpStream::connect(addr)?;
+///     client.write_all(b"ping")?;
+///     let mut reply = [0u8; 4];
+///     client.read_exact(&mut reply)?;
+///     assert_eq!(&reply, b"ping");
+///     server.join().unwrap()
+/// }
+/// ```
 #[doc(inline)]
-pub use coro_net::{io, net};
+pub use coro_net::net;
+
+#[doc(inline)]
+pub use coro_net::io;
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]
