@@ -97,14 +97,7 @@ fn shared(threads: usize, pairs: usize, dur: Duration) -> f64 {
             })
         })
         .collect();
-    std::thread::sleep(dur);
-    stop.store(true, Relaxed);
-    let n = trips.load(Relaxed);
-    let el = start.elapsed();
-    for h in hs {
-        h.join().unwrap();
-    }
-    n as f64 / el.as_secs_f64()
+    rate(hs, &trips, &stop, start, dur)
 }
 
 fn per_thread(threads: usize, pairs: usize, dur: Duration) -> f64 {
@@ -132,6 +125,17 @@ fn per_thread(threads: usize, pairs: usize, dur: Duration) -> f64 {
             })
         })
         .collect();
+    rate(hs, &trips, &stop, start, dur)
+}
+
+/// Lets the threads run for `dur`, stops them, and returns the round trips per second since `start`.
+fn rate(
+    hs: Vec<std::thread::JoinHandle<()>>,
+    trips: &AtomicU64,
+    stop: &AtomicBool,
+    start: Instant,
+    dur: Duration,
+) -> f64 {
     std::thread::sleep(dur);
     stop.store(true, Relaxed);
     let n = trips.load(Relaxed);
