@@ -23,6 +23,9 @@ use std::task::Waker;
 use std::time::{Duration, Instant};
 
 /// The timers of a runtime (or of the fallback thread); its design is in the header of `timer/store.rs`.
+///
+/// The reactor calls into it on every turn, from another crate: its methods are `#[inline]` so that they
+/// can still be inlined there, as when the reactor had its own copy.
 pub struct TimerStore {
     start: Instant,
     /// Pending timers by deadline (ms since `start`), then key.
@@ -56,6 +59,7 @@ impl TimerStore {
     }
 
     /// `instant` in whole milliseconds since the start, rounded up (a timer must not fire early).
+    #[inline]
     fn deadline_ms(&self, instant: Instant) -> u64 {
         let since = instant.saturating_duration_since(self.start);
         let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
@@ -63,6 +67,7 @@ impl TimerStore {
     }
 
     /// Milliseconds elapsed since the start, rounded down.
+    #[inline]
     fn now_ms(&self, now: Instant) -> u64 {
         u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX)
     }
@@ -70,6 +75,7 @@ impl TimerStore {
     /// Registers a timer due at `deadline` that will wake `waker`. Returns its key, and whether the thread
     /// sleeping on the store must be woken (the timer is due before it would wake); `None` (nothing
     /// registered) if the deadline has already passed.
+    #[inline]
     pub fn insert(&mut self, deadline: Instant, waker: &Waker) -> Option<(usize, bool)> {
         let deadline = self.deadline_ms(deadline);
         if deadline <= self.now_ms(Instant::now()) {
@@ -83,6 +89,7 @@ impl TimerStore {
 
     /// Whether timer `key` is due (fired, or its deadline passed); if not, it will wake `waker` (which
     /// replaces the previous one).
+    #[inline]
     pub fn poll_due(&mut self, key: usize, waker: &Waker) -> bool {
         let now = self.now_ms(Instant::now());
         let entry = &mut self.entries[key];
@@ -97,6 +104,7 @@ impl TimerStore {
     }
 
     /// Removes timer `key`, due or not.
+    #[inline]
     pub fn remove(&mut self, key: usize) {
         let entry = self.entries.remove(key);
         if !entry.fired {
@@ -105,6 +113,7 @@ impl TimerStore {
     }
 
     /// The earliest pending deadline.
+    #[inline]
     pub fn next_deadline(&self) -> Option<Instant> {
         let &(ms, _) = self.queue.first()?;
         Some(self.start + Duration::from_millis(ms))
@@ -112,12 +121,14 @@ impl TimerStore {
 
     /// A thread is about to sleep on the store until `until` (`None`: until woken), so that an earlier
     /// timer inserted meanwhile asks to wake it.
+    #[inline]
     pub fn sleep_until(&mut self, until: Option<Instant>) {
         self.sleeping_until = Some(until.map_or(u64::MAX, |t| self.deadline_ms(t)));
     }
 
     /// Marks every timer due at `now` as fired and collects their wakers. The sleeping thread, if any, is
     /// awake: nobody sleeps on the store any more.
+    #[inline]
     pub fn fire_expired(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
         self.sleeping_until = None;
         let now = self.now_ms(now);
@@ -143,6 +154,7 @@ impl TimerStore {
     }
 
     /// Whether [`close`](TimerStore::close) was called.
+    #[inline]
     pub fn is_closed(&self) -> bool {
         self.closed
     }
