@@ -11,6 +11,9 @@
 //! - [`yield_now`]: give other coroutines a turn.
 //! - [`sync`]: mutexes, semaphores and the other primitives; [`coro_local!`]: coroutine-local storage.
 //! - [`chan`]: Go-style channels between coroutines (and plain threads).
+//! - [`Runtime`], [`spawn`], [`JoinHandle`]: the work-stealing scheduler, without I/O (`coro::Runtime` is
+//!   this scheduler with `coro-net`'s reactor installed); its design is in the module headers of
+//!   `src/runtime/`.
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
 //! module, and the hooks through which `coro-net`'s reactor plugs into the runtime in the hidden
