@@ -12,8 +12,9 @@
 //! - [`process`]: child processes (`Command`, `Child`) whose pipes and exit wait on the reactor.
 //! - [`signal`]: `ctrl_c`, `Signal`.
 
+#![warn(missing_docs)]
+
 pub mod io;
-// The registration API is used by the network types (`net`), not wired in yet: until then, unused outside tests.
 pub mod net;
 #[cfg(unix)]
 pub mod process;

@@ -13,7 +13,7 @@
 //! server, and their state is exactly the borrowed buffer, the stream and an optional timer.
 
 use super::op::io_op;
-use super::timeout::{Timeout, WaitTimer};
+use super::timeout::{AtomicTimeout, WaitTimer};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
 use mio::Interest;
@@ -140,12 +140,14 @@ impl<T: Transport> StreamSocket<T> {
         self.stream.write_timeout.set(timeout)
     }
 
-    /// The read timeout, if any.
+    /// The read timeout set with [`set_read_timeout`](Self::set_read_timeout) (`None`: reads wait without
+    /// limit).
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.stream.read_timeout.get())
     }
 
-    /// The write timeout, if any.
+    /// The write timeout set with [`set_write_timeout`](Self::set_write_timeout) (`None`: writes wait
+    /// without limit).
     pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
         Ok(self.stream.write_timeout.get())
     }
@@ -156,7 +158,7 @@ impl<T: Transport> StreamSocket<T> {
         self.stream.io.shutdown(how)
     }
 
-    /// Takes the pending socket error (`SO_ERROR`), if any.
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.stream.io.take_error()
     }
@@ -223,15 +225,20 @@ impl<T: Transport> fmt::Debug for StreamSocket<T> {
 struct IoStream<S: Source> {
     io: S,
     registration: Registration,
-    read_timeout: Timeout,
-    write_timeout: Timeout,
+    read_timeout: AtomicTimeout,
+    write_timeout: AtomicTimeout,
 }
 
 impl<S: MioStream> IoStream<S> {
     /// Registers `io` (already non-blocking) with the current runtime's reactor.
     fn new(mut io: S) -> io::Result<Self> {
         let registration = Registration::new(&mut io, Interest::READABLE | Interest::WRITABLE)?;
-        Ok(IoStream { io, registration, read_timeout: Timeout::default(), write_timeout: Timeout::default() })
+        Ok(IoStream {
+            io,
+            registration,
+            read_timeout: AtomicTimeout::default(),
+            write_timeout: AtomicTimeout::default(),
+        })
     }
 
     /// `call` (a non-blocking system call on the socket), retried each time it is ready in `direction`.

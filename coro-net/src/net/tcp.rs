@@ -69,17 +69,17 @@ impl TcpListener {
         self.listener.get_ref().local_addr()
     }
 
-    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.listener.get_ref().set_ttl(ttl)
     }
 
-    /// The `IP_TTL` setting.
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.listener.get_ref().ttl()
     }
 
-    /// Takes the pending socket error (`SO_ERROR`), if any.
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -157,7 +157,8 @@ impl TcpStream {
         self.get_ref().local_addr()
     }
 
-    /// Sets `TCP_NODELAY`: small writes are sent at once instead of coalesced (Nagle's algorithm off).
+    /// Sets `TCP_NODELAY`: with `true`, small writes go out at once instead of being coalesced (Nagle's
+    /// algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.get_ref().set_nodelay(nodelay)
     }
@@ -167,12 +168,12 @@ impl TcpStream {
         self.get_ref().nodelay()
     }
 
-    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.get_ref().set_ttl(ttl)
     }
 
-    /// The `IP_TTL` setting.
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.get_ref().ttl()
     }

@@ -94,17 +94,17 @@ impl UdpSocket {
         self.io.peer_addr()
     }
 
-    /// Sets `IP_TTL`, the time-to-live of outgoing packets.
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.io.set_ttl(ttl)
     }
 
-    /// The `IP_TTL` setting.
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.io.ttl()
     }
 
-    /// Sets `SO_BROADCAST`: whether datagrams may be sent to a broadcast address.
+    /// Sets `SO_BROADCAST`: whether the socket may send to a broadcast address.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.io.set_broadcast(on)
     }
@@ -165,7 +165,7 @@ impl UdpSocket {
         self.io.leave_multicast_v6(multiaddr, interface)
     }
 
-    /// Takes the pending socket error (`SO_ERROR`), if any.
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }

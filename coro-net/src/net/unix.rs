@@ -56,7 +56,7 @@ impl UnixListener {
         self.listener.get_ref().local_addr()
     }
 
-    /// Takes the pending socket error (`SO_ERROR`), if any.
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -153,17 +153,17 @@ impl UnixDatagram {
         self.io.connect(path)
     }
 
-    /// Sends `buf` to the connected peer: suspends while the socket's buffer is full.
+    /// Sends `buf` to the connected peer: suspends until the socket can take it.
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Write, move || self.io.send(buf))
     }
 
-    /// Receives a datagram from the connected peer into `buf`: suspends until one arrives.
+    /// Receives one datagram from the connected peer into `buf`: suspends until one arrives.
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
     }
 
-    /// Sends `buf` to the socket at `path`: suspends while the socket's buffer is full.
+    /// Sends `buf` to the socket at `path`: suspends until the socket can take it.
     pub fn send_to<'a>(
         &'a self,
         buf: &'a [u8],
@@ -172,7 +172,7 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Write, move || self.io.send_to(buf, path))
     }
 
-    /// Receives a datagram into `buf`, with its sender's address: suspends until one arrives.
+    /// Receives one datagram into `buf`, with the address it came from: suspends until one arrives.
     pub fn recv_from<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -195,7 +195,7 @@ impl UnixDatagram {
         self.io.shutdown(how)
     }
 
-    /// Takes the pending socket error (`SO_ERROR`), if any.
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }
