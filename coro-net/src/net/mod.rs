@@ -6,6 +6,9 @@
 //! - [`TcpSocket`], to set socket options (`SO_REUSEPORT`, buffer sizes, the listen backlog) before
 //!   `connect` or `listen`;
 //! - on Unix, [`UnixListener`], [`UnixStream`], [`UnixDatagram`];
+//! - the two connected streams are one generic type, [`StreamSocket`] over a [`Transport`]: `TcpStream` is
+//!   `StreamSocket<Tcp>` and `UnixStream` is `StreamSocket<Unix>`, so their common methods are written (and
+//!   documented) once;
 //! - [`ToSocketAddrs`]: the address arguments std takes; host names resolve on the blocking pool, as does
 //!   [`lookup_host`].
 //!
