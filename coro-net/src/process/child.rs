@@ -233,6 +233,38 @@ fn try_reap(pid: libc::pid_t) -> bool {
 #[cfg(test)]
 mod tests {
     use crate::process::{Command, Stdio};
+    use std::time::{Duration, Instant};
+
+    /// The state letter of process `pid` (`Z`: a zombie), `None` once it is gone.
+    fn state(pid: u32) -> Option<String> {
+        let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+        Some(stat[stat.rfind(')')? + 1..].split_whitespace().next()?.to_owned())
+    }
+
+    /// A child dropped outside any runtime joins the orphan list, and the next `spawn` reaps it.
+    #[test]
+    fn an_orphan_dropped_outside_a_runtime_is_reaped_by_the_next_spawn() {
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        // Runs until its stdin closes, so it is still running when dropped.
+        let spawned =
+            rt.block_on(async { Command::new("sh").args(["-c", "read x"]).stdin(Stdio::piped()).spawn() });
+        let mut child = spawned.unwrap();
+        let stdin = child.stdin.take();
+        drop(rt);
+        let pid = child.id();
+        drop(child); // no runtime here: listed, not reaped
+        assert_eq!(state(pid).as_deref().map(|s| s != "Z"), Some(true), "still running");
+        drop(stdin); // now it exits, and nobody reaps it yet
+        let deadline = Instant::now() + Duration::from_secs(30);
+        // (Another test's `spawn` may reap it first: then it is gone, which is what is checked below.)
+        while state(pid).is_some_and(|state| state != "Z") {
+            assert!(Instant::now() < deadline, "`true` did not exit: {:?}", state(pid));
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let rt = crate::Runtime::builder().workers(1).build().unwrap();
+        rt.block_on(async { Command::new("true").status().await.unwrap() });
+        assert_eq!(state(pid), None, "reaped by the spawn");
+    }
 
     /// The `SIGCHLD` path, taken where the kernel has no pidfd.
     #[test]
