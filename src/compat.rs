@@ -1,8 +1,8 @@
-//! Futures that need tokio, awaited from coroutines (feature `compat`): [`tokio`]`(future)`.
+//! Futures that need tokio, awaited from coroutines (feature `compat`): [`tokio`](fn@tokio)`(future)`.
 //!
 //! Many client crates (reqwest, sqlx, tonic, redis's async API, hyper-util's client) are written for tokio:
 //! their futures register sockets with tokio's reactor and timers with tokio's timer wheel, and spawn
-//! with `tokio::spawn`, all of which panic outside a tokio runtime. [`tokio`] wraps such a future so
+//! with `tokio::spawn`, all of which panic outside a tokio runtime. [`tokio`](fn@tokio) wraps such a future so
 //! that it runs inside one: a coroutine awaits it like any other operation.
 //!
 //! ```no_run
@@ -60,7 +60,7 @@ pub fn tokio<F: Future>(future: F) -> Compat<F> {
     Compat { future: ManuallyDrop::new(future) }
 }
 
-/// The operation returned by [`tokio`]: polls (and drops) the future inside the background tokio runtime.
+/// The operation returned by [`tokio`](fn@tokio): polls (and drops) the future inside the background tokio runtime.
 #[must_use = "an operation does nothing unless awaited (call it from a coroutine)"]
 pub struct Compat<F> {
     /// Dropped by hand, inside the runtime, in `Drop`.

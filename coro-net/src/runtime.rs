@@ -17,7 +17,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Configures a [`Runtime`]: `coro_core`'s [`Builder`](coro_core::Builder) plus the reactor.
+/// Configures a [`Runtime`]: its workers, its blocking pool, the names of its threads.
 ///
 /// ```
 /// let rt = coro_net::Runtime::builder().workers(2).build().unwrap();
@@ -79,11 +79,26 @@ impl fmt::Debug for Builder {
     }
 }
 
-/// A work-stealing, multi-threaded runtime with the I/O reactor and timers: `coro_core`'s
-/// [`Runtime`](coro_core::Runtime) (see it for the threading model and shutdown) plus the reactor.
+/// A work-stealing, multi-threaded runtime with the I/O reactor and timers.
 ///
-/// Dropping it shuts the scheduler down (cancelling the tasks still alive), then the reactor: sockets that
-/// outlive it fail their operations, timers that outlive it panic when polled.
+/// ```
+/// let rt = coro_net::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = coro_core::spawn(async { 6 * 7 });
+///     task.join().await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// The thread that builds it is worker 0: it runs tasks while inside [`block_on`](Runtime::block_on), and
+/// only then (tasks queued on it meanwhile are stolen by the other workers; its `spawn_local` tasks wait for
+/// the next `block_on`). That is why a `Runtime` is not `Send`: its worker 0 and the `!Send` tasks pinned to
+/// it belong to the thread that built it. With `workers(1)` the runtime starts no thread at all.
+///
+/// Dropping the runtime shuts it down: every task still alive is cancelled (its future dropped, on its own
+/// worker for `spawn_local` tasks), `join()` on it reports cancellation, and the drop waits for the worker
+/// threads and for blocking closures that already started. The reactor shuts down last: sockets that
+/// outlive the runtime fail their operations, timers that outlive it panic when polled.
 pub struct Runtime {
     /// `Some` until dropped: the scheduler must shut down before the reactor.
     inner: Option<coro_core::Runtime>,

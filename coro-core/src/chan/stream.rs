@@ -1,10 +1,10 @@
 //! [`futures_core::Stream`] for the channel receivers, so combinators and crates written against the
 //! ecosystem's stream trait (`StreamExt::map`, `forward`, a websocket sink fed from a channel) take them.
 //!
-//! A receiver polled as a stream parks like a [`RecvFut`](super::RecvFut) whose state lives in the receiver
+//! A receiver polled as a stream parks like a [`Recv`](super::Recv) whose state lives in the receiver
 //! itself (its `stream_key`): it keeps its place among the parked receivers between polls, and leaves it
 //! when it yields a value or is dropped. A notification it received and never acted on passes to the next
-//! parked receiver when it is dropped, as a dropped `RecvFut`'s does.
+//! parked receiver when it is dropped, as a dropped `Recv`'s does.
 
 use super::Receiver;
 use crate::runtime::coop;
