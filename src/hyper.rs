@@ -42,12 +42,13 @@
 //!
 //! # Cost
 //!
-//! hyper reads into memory it has not initialized, and `futures_io::AsyncRead` takes initialized memory, so
-//! [`Io`] zeroes the part of hyper's buffer a read is offered before reading. To keep that `memset` small,
-//! a read is offered at most a window that adapts to what reads return: it doubles while reads fill it (a
-//! large body soon reads in large chunks) and halves while they use less than a quarter of it (requests
-//! of a few hundred bytes cost a `memset` of about a kilobyte, not of hyper's whole free space).
-//! BENCHMARKS.md compares the whole with hyper on tokio.
+//! hyper reads into memory it has not initialized, and `futures_io::AsyncRead` takes initialized memory.
+//! [`Io`] offers a read at most a window that adapts to what reads return: it doubles while reads fill it
+//! (a large body soon reads in large chunks) and halves while they use less than a quarter of it. A read
+//! of the smallest window (requests of a few hundred bytes) goes into a 1 KiB buffer of the `Io`'s own,
+//! zeroed once, and what it returned is copied into hyper's buffer; a larger one goes straight into
+//! hyper's buffer, the window zeroed first. So a small request costs a copy of its bytes, and a poll that
+//! finds nothing to read costs nothing. BENCHMARKS.md compares the whole with hyper on tokio.
 
 use futures_lite::io::{AsyncRead, AsyncWrite};
 use hyper::rt::{ReadBufCursor, Sleep};
@@ -66,8 +67,10 @@ use std::time::{Duration, Instant};
 /// [`get_mut`](Io::get_mut) and [`into_inner`](Io::into_inner) reach the stream again.
 pub struct Io<T> {
     inner: T,
-    /// The most bytes the next read is offered (and zeroed first).
+    /// The most bytes the next read is offered.
     window: usize,
+    /// Where reads of the smallest window land: initialized once, so they need no `memset`.
+    small: Box<[u8; MIN_WINDOW]>,
 }
 
 /// The smallest and the first read window.
@@ -76,7 +79,7 @@ const MIN_WINDOW: usize = 1024;
 impl<T> Io<T> {
     /// Wraps `inner`.
     pub fn new(inner: T) -> Self {
-        Io { inner, window: MIN_WINDOW }
+        Io { inner, window: MIN_WINDOW, small: Box::new([0; MIN_WINDOW]) }
     }
 
     /// The stream.
@@ -102,18 +105,26 @@ impl<T: AsyncRead + Unpin> hyper::rt::Read for Io<T> {
         mut buf: ReadBufCursor<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        // SAFETY: the slice is only written to (zeroed, then filled by the read), never read uninitialized,
-        // and `advance` below marks as filled only the `n` bytes the read reported.
-        let spare = unsafe { buf.as_mut() };
-        let offered = spare.len().min(this.window);
-        let n = ready!(Pin::new(&mut this.inner).poll_read(cx, zeroed(&mut spare[..offered])))?;
+        let offered = buf.remaining().min(this.window);
+        let n = if this.window == MIN_WINDOW {
+            let small = &mut this.small[..offered];
+            let n = ready!(Pin::new(&mut this.inner).poll_read(cx, small))?;
+            buf.put_slice(&small[..n]);
+            n
+        } else {
+            // SAFETY: the slice is only written to (zeroed, then filled by the read), never read
+            // uninitialized, and `advance` below marks as filled only the `n` bytes the read reported.
+            let spare = unsafe { &mut buf.as_mut()[..offered] };
+            let n = ready!(Pin::new(&mut this.inner).poll_read(cx, zeroed(spare)))?;
+            // SAFETY: the read initialized (wrote) the first `n` bytes of the cursor's free space.
+            unsafe { buf.advance(n) };
+            n
+        };
         if n == offered && offered == this.window {
             this.window *= 2;
         } else if n < this.window / 4 {
             this.window = (this.window / 2).max(MIN_WINDOW);
         }
-        // SAFETY: the read initialized (wrote) the first `n` bytes of the cursor's free space.
-        unsafe { buf.advance(n) };
         Poll::Ready(Ok(()))
     }
 }
