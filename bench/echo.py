@@ -384,6 +384,17 @@ def paired_ratio(rows: list[dict], base_rows: list[dict], key: str) -> tuple[flo
     return math.exp(statistics.fmean(logs)), math.exp(low), math.exp(high), len(logs)
 
 
+def paired_target_text(paired: tuple[float, float, float, int], peer: str, target: float, digits: int = 2) -> str:
+    """A `paired_ratio` of CPU per request against `peer`, judged against `target`: met when the whole
+    interval is at or below it, missed when the whole interval is above it."""
+    r, low, high, n = paired
+    verdict = "met" if high <= target else "missed" if low > target else "within the noise"
+    return (
+        f"CPU/request {r:.3f}x {peer}, 95% interval {low:.3f}–{high:.3f}x over {n} paired runs"
+        f" (target ≤ {target:.{digits}f}x: {verdict})"
+    )
+
+
 def target_line(config: str, rows: dict[str, list[dict]]) -> str | None:
     """coro against the issue's target, for one configuration."""
     if not rows.get("coro"):
@@ -393,12 +404,7 @@ def target_line(config: str, rows: dict[str, list[dict]]) -> str | None:
     parts = []
     paired = paired_ratio(rows.get("coro", []), rows.get(BASELINE, []), "cpu_us_per_req")
     if paired:
-        r, low, high, n = paired
-        verdict = "met" if high <= TARGET_CPU else "missed" if low > TARGET_CPU else "within the noise"
-        parts.append(
-            f"CPU/request {r:.3f}x mio, 95% interval {low:.3f}–{high:.3f}x over {n} paired runs"
-            f" (target ≤ {TARGET_CPU:.2f}x: {verdict})"
-        )
+        parts.append(paired_target_text(paired, "mio", TARGET_CPU))
     elif cpu[BASELINE]:
         r = cpu["coro"] / cpu[BASELINE]
         parts.append(f"CPU/request {r:.2f}x mio (target ≤ {TARGET_CPU:.2f}x: {'met' if r <= TARGET_CPU else 'missed'})")

@@ -52,7 +52,7 @@ import sys
 import time
 
 from benchmarks_md import cmd_out, cpu_model, git_commit, lock_versions, write_section
-from echo import paired_ratio, pick_cpus, raise_nofile
+from echo import paired_ratio, paired_target_text, pick_cpus, raise_nofile
 from serverbench import (
     BENCH,
     BENCH_TARGET,
@@ -249,12 +249,7 @@ def hyper_target_lines(depths: list[int], results: dict) -> list[str]:
         parts = []
         paired = paired_ratio(ours.rows, theirs.rows, "cpu_ns_per_req")
         if paired:
-            r, low, high, n = paired
-            verdict = "met" if high <= HYPER_TARGET_CPU else "missed" if low > HYPER_TARGET_CPU else "within the noise"
-            parts.append(
-                f"CPU/request {r:.3f}x hyper on tokio, 95% interval {low:.3f}–{high:.3f}x over {n} paired runs"
-                f" (target ≤ {HYPER_TARGET_CPU:.1f}x: {verdict})"
-            )
+            parts.append(paired_target_text(paired, "hyper on tokio", HYPER_TARGET_CPU, digits=1))
         else:
             r = ours.median("cpu_ns_per_req") / theirs.median("cpu_ns_per_req")
             parts.append(f"CPU/request {r:.3f}x hyper on tokio (medians; too few paired runs for an interval)")
