@@ -1,6 +1,6 @@
 //! TLS on rustls (feature `tls`): handshakes both ways over coro's `TcpStream`, a 10 MiB echo through split
 //! halves (coro's `io::copy` on the server, the futures-io traits on the client), certificates that must be
-//! rejected, and peers that do not speak TLS.
+//! rejected, peers that do not speak TLS, and a handshake over a Unix socket pair.
 
 #[allow(dead_code, reason = "the examples' command line is not the tests'")]
 #[path = "../examples/tls/config.rs"]
@@ -180,4 +180,26 @@ fn a_truncated_stream_is_an_error() {
     stream.get_ref().shutdown(std::net::Shutdown::Write).unwrap(); // TCP's end, no close_notify
     let results = server.join().unwrap();
     assert_eq!(results[0].as_ref().unwrap_err().kind(), ErrorKind::UnexpectedEof);
+}
+
+/// Any futures-io transport carries TLS (here both ends of a Unix socket pair, in one task); a server name
+/// that is neither a DNS name nor an IP address is refused before anything is sent.
+#[coro::test(workers = 1)]
+fn tls_runs_over_any_transport_and_names_are_checked() {
+    let identity = config::self_signed();
+    let root = identity.chain[0].clone();
+    let acceptor = TlsAcceptor::from(config::server(identity, &[]).unwrap());
+    let connector = TlsConnector::from(config::client(root));
+    let (a, b) = coro::net::UnixStream::pair().unwrap();
+    let (server, client) = coro::join!(acceptor.accept(a), connector.connect("localhost", b));
+    let (mut server, mut client) = (server.unwrap(), client.unwrap());
+    client.write_all(b"over a socket pair").unwrap();
+    client.flush().unwrap();
+    let mut got = [0u8; 18];
+    coro::io::Read::read_exact(&mut server, &mut got).unwrap();
+    assert_eq!(&got, b"over a socket pair");
+
+    let (a, _b) = coro::net::UnixStream::pair().unwrap();
+    let error = connector.connect("not a name!", a).unwrap_err();
+    assert_eq!(error.kind(), ErrorKind::InvalidInput, "{error}");
 }
