@@ -690,16 +690,29 @@ fn hyper_answers_curl_and_hyper_client() {
 
 // ---- https, tls_echo ----------------------------------------------------------------------------------
 
-/// The certificate a TLS example generated, from its `..., certificate: PATH` line.
-fn certificate_path(server: &Server) -> String {
-    let path = server.first_line.split("certificate: ").nth(1).map(str::trim);
-    path.unwrap_or_else(|| panic!("no certificate path in {:?}", server.first_line)).to_string()
+/// The certificate file a TLS example generated (its `..., certificate: PATH` line), removed on drop.
+struct Certificate(String);
+
+impl Certificate {
+    fn of(server: &Server) -> Certificate {
+        let path = server.first_line.split("certificate: ").nth(1).map(str::trim);
+        Certificate(
+            path.unwrap_or_else(|| panic!("no certificate path in {:?}", server.first_line)).to_string(),
+        )
+    }
+}
+
+impl Drop for Certificate {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0); // a temporary file: nothing to do if it is gone already
+    }
 }
 
 #[test]
 fn https_answers_curl_that_trusts_its_certificate_only() {
     let https = Server::start("https", &["127.0.0.1:0"]);
-    let cert = certificate_path(&https);
+    let cert = Certificate::of(&https);
+    let cert = &cert.0;
     let port = https.port();
     let both = run(tool("curl")
         .args(["-s", "--max-time", "10", "--cacert", &cert])
@@ -723,7 +736,7 @@ fn tls_echo_echoes_to_a_rustls_client() {
     use coro::tls::rustls::pki_types::{CertificateDer, ServerName, pem::PemObject};
     use coro::tls::rustls::{ClientConnection, StreamOwned};
     let echo = Server::start("tls_echo", &["127.0.0.1:0"]);
-    let cert = CertificateDer::from_pem_file(certificate_path(&echo)).expect("the certificate's PEM");
+    let cert = CertificateDer::from_pem_file(&Certificate::of(&echo).0).expect("the certificate's PEM");
     let name = ServerName::try_from("localhost").unwrap();
     let conn = ClientConnection::new(tls_config::client(cert), name).unwrap();
     let mut tls = StreamOwned::new(conn, connect(&echo.addr));
