@@ -715,7 +715,7 @@ fn https_answers_curl_that_trusts_its_certificate_only() {
     let cert = &cert.0;
     let port = https.port();
     let both = run(tool("curl")
-        .args(["-s", "--max-time", "10", "--cacert", &cert])
+        .args(["-s", "--max-time", "10", "--cacert", cert])
         .args([format!("https://localhost:{port}/plaintext"), format!("https://127.0.0.1:{port}/json")]));
     assert_eq!(both, r#"Hello, World!{"message":"Hello, World!"}"#);
     // Without the certificate curl refuses the server (60: peer certificate cannot be authenticated), and
@@ -726,7 +726,7 @@ fn https_answers_curl_that_trusts_its_certificate_only() {
     let plain = tool("curl").args(["-s", "--max-time", "10", &https.url("/plaintext")]).output().unwrap();
     assert!(!plain.status.success());
     let echo = run(tool("curl")
-        .args(["-s", "--max-time", "10", "--cacert", &cert, "--data-binary", "over tls"])
+        .args(["-s", "--max-time", "10", "--cacert", cert, "--data-binary", "over tls"])
         .arg(format!("https://localhost:{port}/echo")));
     assert_eq!(echo, "over tls");
 }
