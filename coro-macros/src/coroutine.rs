@@ -33,7 +33,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         ReturnType::Default => (parse_quote!(()), sig.ident.span()),
         ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),
     };
-    // On the user's return type, so a caller's type error shows the future of `T` where `T` was written.
+    // On the user's return type, so a caller's type error shows the future of `T` where `T` was written;
+    // resolved at the macro's call site, so the `impl` type follows the capture rules of this crate's
+    // edition (2024: every generic parameter and lifetime in scope, elided ones included, as an `async fn`
+    // captures them) whatever the edition of the user's crate.
+    let span = span.resolved_at(Span::call_site());
     sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns>);
 
     let Some(body) = body else {
