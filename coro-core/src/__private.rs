@@ -5,16 +5,17 @@
 //!
 //! # How a call is classified
 //!
-//! The macro sees tokens, not types, so it cannot know whether `stream.read(&mut buf)` suspends. It wraps
-//! every call in [`__auto_await!`](crate::__auto_await), and the type checker decides with *autoref
-//! specialization*: method resolution on `&&probe` tries the receiver types `&&Probe<T>`, `&Probe<T>`,
+//! The macro sees tokens, not types, so it cannot know whether `stream.read(&mut buf)` suspends. It expands
+//! every candidate call into a classification (the exact expansion is in `coro-macros/src/rewrite.rs`), and
+//! the type checker decides with *autoref specialization*: [`probe`] pairs the value with a zero-sized
+//! [`Probe`] of its type, method resolution on `&&probe` tries the receiver types `&&Probe<T>`, `&Probe<T>`,
 //! `Probe<T>` in that order, and three traits implemented at the three levels give three answers:
 //!
-//! | receiver          | trait         | when                                      | answer       |
-//! |-------------------|---------------|-------------------------------------------|--------------|
-//! | `&&TProbe<T, T>`  | `ViaExact`    | the annotated type is the value's type    | [`PlainTag`] |
-//! | `&Probe<T>`       | `ViaSuspend`  | `T: Suspend`                              | [`SuspendTag`] |
-//! | `Probe<T>`        | `ViaPlain`    | always                                    | [`PlainTag`] |
+//! | receiver               | trait        | when                                   | answer         |
+//! |------------------------|--------------|----------------------------------------|----------------|
+//! | `&&TypedProbe<T, T>`   | `ViaExact`   | the annotated type is the value's type | [`PlainTag`]   |
+//! | `&Probe<T>`            | `ViaSuspend` | `T: Suspend`                           | [`SuspendTag`] |
+//! | `Probe<T>`             | `ViaPlain`   | always                                 | [`PlainTag`]   |
 //!
 //! (`ViaExact` is only consulted where the user annotated the type: `let x: T = call()`, `return call()` and
 //! the tail call, so that `let f: ReadFuture = s.read(..)` stores the future instead of awaiting it.)
@@ -23,15 +24,24 @@
 //!
 //! Both branches of the expansion must type-check whatever the answer, so the value goes through
 //! `tag.split(value)`, which returns [`Either`]`<F, Never<F::Output>>` for a suspending value and
-//! `Either<Never<T>, T>` for a plain one; the impossible side is the uninhabited [`Never`]. For a plain value
-//! the `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved
-//! locals; `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the
-//! one of a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
-//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`) and takes the operation
-//! out with `tag.operation(split)`: binding the variant's field instead would be a partial move, and for an
-//! operation with drop glue the generator would then keep the `Either` temporary beside the awaited future
-//! (one more copy of the operation in every coroutine's state). The size and `Send` tests in `tests/` hold
-//! this in place.
+//! `Either<Never<T>, T>` for a plain one; the impossible side is the uninhabited [`Never`], which keeps
+//! the `Either` no larger than the operation. For a plain value the
+//! `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved locals;
+//! `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the one of
+//! a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
+//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`)
+//! and takes the operation out with `tag.operation(split)`: binding the variant's field instead would be a
+//! partial move, and for an operation with drop glue the generator would then keep the `Either` temporary
+//! beside the awaited future (one more copy of the operation in every coroutine's state). The size and
+//! `Send` tests in `tests/` hold this in place.
+//!
+//! # Why so few calls
+//!
+//! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
+//! work grows with the body's blocks times its locals, so every call and local of the expansion counts
+//! (BENCHMARKS.md, compile time): and nothing but `split` carries a bound. A failed classification (a value whose type is left to a
+//! diverging or unknown type) therefore reports one error, `T: Suspend`, at the user's call: the macro
+//! spans the whole expansion there, so the compiler folds the repeats of that bound into it.
 
 #![allow(
     missing_debug_implementations,
@@ -51,7 +61,6 @@ mod operation;
 mod rng;
 mod select;
 
-pub use crate::__auto_await as auto_await;
 pub use join::{Fallible, Join, output, poll_join, poll_try_join};
 pub use operation::{Operation, poll, poll_enabled};
 pub use select::Select;
@@ -92,7 +101,8 @@ pub struct Probe<T>(PhantomData<fn() -> T>);
 /// A [`Probe`] that also carries the type the user wrote for the value (`E`).
 pub struct TypedProbe<T, E>(PhantomData<fn() -> (T, E)>);
 
-/// Returns the value untouched with its probe: taking the value by value keeps no borrow of it alive.
+/// Returns the value untouched with its probe. The value is moved, never borrowed: a borrowed local keeps
+/// its storage until its scope ends, which would save the operation a second time across the `.await`.
 #[inline(always)]
 pub fn probe<T>(value: T) -> (T, Probe<T>) {
     (value, Probe(PhantomData))
@@ -158,6 +168,7 @@ impl<T> Future for Never<T> {
 pub struct SuspendTag;
 
 impl SuspendTag {
+    /// The only bound of the suspending path: a value that is not `Suspend` fails here, once.
     #[inline(always)]
     pub fn split<F: Suspend>(self, operation: F) -> Either<F, Never<F::Output>> {
         Either::Left(operation)
@@ -167,8 +178,7 @@ impl SuspendTag {
     pub fn guard(self) {}
 
     /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
-    /// variant's field, leaves nothing of it for the generator to keep across the `.await`. (No `Suspend`
-    /// bound: `split` already checked it, and a second check would repeat its error.)
+    /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
     #[inline(always)]
     pub fn operation<F, T>(self, split: Either<F, Never<T>>) -> F {
         match split {
@@ -177,6 +187,7 @@ impl SuspendTag {
         }
     }
 
+    /// Never reached (`split` returned `Left`); it only makes the plain arm type-check.
     #[inline(always)]
     pub fn plain<T>(self, never: Never<T>) -> T {
         match never.0 {}
@@ -213,44 +224,6 @@ impl PlainTag {
     pub fn plain<T>(self, value: T) -> T {
         value
     }
-}
-
-/// Awaits `$call` when its value is [`Suspend`], passes it through otherwise.
-///
-/// `__auto_await!(CALL)` probes the value's type alone; `__auto_await!(CALL; TYPE)` first checks whether the
-/// value already is the annotated `TYPE` (then it is stored, not awaited).
-///
-/// The call is the scrutinee of a `match` with no block around it, so its temporaries live to the end of the
-/// user's statement exactly as they do for `CALL.await`, and nothing else is kept alive.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __auto_await {
-    ($call:expr) => {
-        $crate::__auto_await!(@classify $call; __probe; (&&__probe); $crate::__private::probe)
-    };
-    ($call:expr; $ty:ty) => {
-        $crate::__auto_await!(@classify $call; __probe; (&&&__probe); $crate::__private::typed_probe::<$ty, _>)
-    };
-    // `$probe` is named by the caller arm because `$receiver` (one more `&` for a typed probe) refers to it.
-    (@classify $call:expr; $probe:ident; $receiver:expr; $make_probe:expr) => {
-        match $call {
-            #[allow(unreachable_code)]
-            __value => {
-                #[allow(unused_imports)]
-                use $crate::__private::{ViaExact as _, ViaPlain as _, ViaSuspend as _};
-                let (__value, $probe) = $make_probe(__value);
-                let __kind = $receiver.__coro_kind();
-                match __kind.split(__value) {
-                    #[allow(unreachable_code)]
-                    __split @ $crate::__private::Either::Left(_) => {
-                        __kind.guard();
-                        __kind.operation(__split).await
-                    }
-                    $crate::__private::Either::Right(__value) => __kind.plain(__value),
-                }
-            }
-        }
-    };
 }
 
 /// Gives a `return` operand or a tail expression the declared return type, so it coerces exactly as in a

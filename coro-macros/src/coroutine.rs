@@ -64,11 +64,14 @@ pub(crate) fn async_body(
     mut body: Block,
 ) -> TokenStream {
     let returns = returns.filter(|ty| !mentions_impl_trait(ty.to_token_stream()));
-    Rewriter::new(krate, returns).rewrite_body(&mut body);
+    let mut rewriter = Rewriter::new(krate, returns);
+    rewriter.rewrite_body(&mut body);
+    let classification = rewriter.prelude();
     let output = returns.map_or_else(|| quote!(_), ToTokens::to_token_stream);
     let stmts = &body.stmts;
     quote! {
         #krate::__private::co::<#output, _>(async move {
+            #classification
             #(#prelude)*
             #(#stmts)*
         })

@@ -22,8 +22,8 @@
 //! future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as usual.
 
 use crate::select::Select;
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -140,14 +140,49 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// Replaces the call `expr` with its `__auto_await!` expansion.
+    /// Replaces the call `expr` with its classification: awaited when its value is `coro::Suspend`, passed
+    /// through otherwise (the machinery and why it has this shape: `coro-core/src/__private.rs`).
+    ///
+    /// The call is the scrutinee of a `match` with no block around it, so its temporaries live to the end of
+    /// the user's statement exactly as they do for `CALL.await`, and nothing else is kept alive. Every token
+    /// of the expansion is on the user's call, resolved at the macro's call site: errors point at the call,
+    /// and a value that is not `Suspend` on the suspending path fails the same bound at the same span
+    /// everywhere, which the compiler reports once.
     fn wrap(&self, expr: &mut Expr, ty: Option<&Type>) {
-        // The macro call carries the user's span, so a classification error points at the user's call.
-        let span = expr.span();
+        let user = expr.span();
+        let span = user.resolved_at(Span::call_site());
         let private = self.private(span);
         let call = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
-        let ty = ty.map(|ty| quote_spanned!(span=> ; #ty));
-        *expr = Expr::Verbatim(quote_spanned!(span=> #private::auto_await!(#call #ty)));
+        let (probe, receiver) = match ty {
+            None => (quote_spanned!(span=> #private::probe), quote_spanned!(span=> &&)),
+            Some(ty) => (quote_spanned!(span=> #private::typed_probe::<#ty, _>), quote_spanned!(span=> &&&)),
+        };
+        let arms = quote_spanned! {span=>
+            #[allow(unreachable_code)]
+            __coro_value => {
+                let (__coro_value, __coro_probe) = #probe(__coro_value);
+                let __coro_kind = (#receiver __coro_probe).__coro_kind();
+                match __coro_kind.split(__coro_value) {
+                    #[allow(unreachable_code)]
+                    __coro_split @ #private::Either::Left(_) => {
+                        __coro_kind.guard();
+                        __coro_kind.operation(__coro_split).await
+                    }
+                    #private::Either::Right(__coro_value) => __coro_kind.plain(__coro_value),
+                }
+            }
+        };
+        // The `match` as a whole is the user's expression (a type error about the value, such as passing it
+        // to a fn that wants a future, points at the call); its insides are the macro's.
+        let mut arms = Group::new(Delimiter::Brace, arms);
+        arms.set_span(user);
+        *expr = Expr::Verbatim(quote_spanned!(user=> match #call #arms));
+    }
+
+    /// The import that puts the classification's methods in scope, once for the whole body.
+    pub(crate) fn prelude(&self) -> TokenStream {
+        let private = self.private(Span::call_site());
+        quote!(#[allow(unused_imports)] use #private::{ViaExact as _, ViaPlain as _, ViaSuspend as _};)
     }
 
     /// `coro::__private`, every token on `span`: a macro call's span starts at its path, so this is what
@@ -340,7 +375,7 @@ mod tests {
         for call in
             ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "ticking ()", "tick ()", "idle ()"]
         {
-            let awaited = format!("auto_await ! ({call}");
+            let awaited = format!("match {call}");
             let expected = !matches!(call, "rx . recv ()" | "sleep (");
             assert_eq!(rewritten.contains(&awaited), expected, "{call} in {rewritten}");
         }
@@ -351,9 +386,9 @@ mod tests {
         let rewritten = rewrite(parse_quote!({
             let (a, b) = coro::try_join!(double(half(x)), other())?;
         }));
-        assert!(rewritten.contains("auto_await ! (half (x)"), "{rewritten}");
-        assert!(!rewritten.contains("auto_await ! (double"), "{rewritten}");
-        assert!(!rewritten.contains("auto_await ! (other"), "{rewritten}");
+        assert!(rewritten.contains("match half (x)"), "{rewritten}");
+        assert!(!rewritten.contains("match double"), "{rewritten}");
+        assert!(!rewritten.contains("match other"), "{rewritten}");
     }
 
     #[test]
@@ -361,6 +396,6 @@ mod tests {
         let rewritten = rewrite(parse_quote!({
             select! { f() => g() }
         }));
-        assert!(!rewritten.contains("auto_await"), "{rewritten}");
+        assert!(!rewritten.contains("__coro_kind"), "{rewritten}");
     }
 }
