@@ -8,17 +8,26 @@
 //! The macro sees tokens, not types, so it cannot know whether `stream.read(&mut buf)` suspends. It expands
 //! every candidate call into a classification (the exact expansion is in `coro-macros/src/rewrite.rs`), and
 //! the type checker decides with *autoref specialization*: [`probe`] pairs the value with a zero-sized
-//! [`Probe`] of its type, method resolution on `&&probe` tries the receiver types `&&Probe<T>`, `&Probe<T>`,
-//! `Probe<T>` in that order, and three traits implemented at the three levels give three answers:
+//! [`Probe`] of its type, and method resolution of `probe.__coro_kind()` tries the receiver by value, then
+//! autoref'd, taking the first level where a trait applies:
 //!
-//! | receiver               | trait        | when                                   | answer         |
-//! |------------------------|--------------|----------------------------------------|----------------|
-//! | `&&TypedProbe<T, T>`   | `ViaExact`   | the annotated type is the value's type | [`PlainTag`]   |
-//! | `&Probe<T>`            | `ViaSuspend` | `T: Suspend`                           | [`SuspendTag`] |
-//! | `Probe<T>`             | `ViaPlain`   | always                                 | [`PlainTag`]   |
+//! | receiver             | trait             | when                                   | answer         |
+//! |----------------------|-------------------|----------------------------------------|----------------|
+//! | `Probe<T>`           | `ViaSuspend`      | `T: Suspend`                           | [`SuspendTag`] |
+//! | `&Probe<T>`          | `ViaPlain`        | always                                 | [`PlainTag`]   |
 //!
-//! (`ViaExact` is only consulted where the user annotated the type: `let x: T = call()`, `return call()` and
-//! the tail call, so that `let f: ReadFuture = s.read(..)` stores the future instead of awaiting it.)
+//! Where the user annotated the type (`let x: T = call()`, `return call()` and the tail call), a
+//! [`TypedProbe`] goes first through one more level, so that `let f: ReadFuture = s.read(..)` stores the
+//! future instead of awaiting it; its method call is `(&&&probe).__coro_kind()`:
+//!
+//! | receiver               | trait             | when                                   | answer         |
+//! |------------------------|-------------------|----------------------------------------|----------------|
+//! | `&&&TypedProbe<T, T>`  | `ViaExact`        | the annotated type is the value's type | [`PlainTag`]   |
+//! | `&&TypedProbe<T, E>`   | `ViaTypedSuspend` | `T: Suspend`                           | [`SuspendTag`] |
+//! | `&TypedProbe<T, E>`    | `ViaPlain`        | always                                 | [`PlainTag`]   |
+//!
+//! (The untyped probe is taken by value rather than through `&&`: each borrow is one more borrow for the
+//! borrow checker to track through the whole body, and most calls are untyped.)
 //!
 //! # Why the "guard" shape
 //!
@@ -114,7 +123,17 @@ pub fn typed_probe<E, T>(value: T) -> (T, TypedProbe<T, E>) {
     (value, TypedProbe(PhantomData))
 }
 
-/// Highest priority: the value already has the annotated type, so it is stored, not awaited.
+/// A call without an annotated type, first level (`probe`, by value): the value is a suspending operation.
+pub trait ViaSuspend: Sized {
+    #[inline(always)]
+    fn __coro_kind(self) -> SuspendTag {
+        SuspendTag
+    }
+}
+impl<T: Suspend> ViaSuspend for Probe<T> {}
+
+/// An annotated call, first level (`&&&probe`): the value already has the annotated type, so it is stored,
+/// not awaited.
 pub trait ViaExact {
     #[inline(always)]
     fn __coro_kind(&self) -> PlainTag {
@@ -123,17 +142,16 @@ pub trait ViaExact {
 }
 impl<T> ViaExact for &&TypedProbe<T, T> {}
 
-/// Middle priority: the value is a suspending operation.
-pub trait ViaSuspend {
+/// An annotated call, second level (`&&probe`): the value is a suspending operation.
+pub trait ViaTypedSuspend {
     #[inline(always)]
     fn __coro_kind(&self) -> SuspendTag {
         SuspendTag
     }
 }
-impl<T: Suspend> ViaSuspend for &Probe<T> {}
-impl<T: Suspend, E> ViaSuspend for &TypedProbe<T, E> {}
+impl<T: Suspend, E> ViaTypedSuspend for &TypedProbe<T, E> {}
 
-/// Lowest priority: any other value passes through.
+/// The last level of either (`&probe`): any other value passes through.
 pub trait ViaPlain {
     #[inline(always)]
     fn __coro_kind(&self) -> PlainTag {

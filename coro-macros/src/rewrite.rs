@@ -45,6 +45,47 @@ const SKIPPED_METHODS: &[&str] = &[
     "unwrap_unchecked",
 ];
 
+/// Methods never awaited because their result is plain by convention: std defines them on its primitives,
+/// strings, collections, `Option` and `Result` with plain results (a length, a copy, a comparison, a flag),
+/// and an operation with one of these names would surprise its readers. Skipping them is also what keeps
+/// long bodies fast to compile: each probe is type- and borrow-checked, and these are the most common calls.
+/// A method of one of these names that does return an operation is awaited with `coro::wait(x.len())`.
+const PLAIN_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "capacity",
+    "clone",
+    "to_string",
+    "to_owned",
+    "to_vec",
+    "as_str",
+    "as_bytes",
+    "as_slice",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "iter",
+    "iter_mut",
+    "min",
+    "max",
+    "clamp",
+    "abs",
+    "pow",
+    "eq",
+    "ne",
+    "cmp",
+    "partial_cmp",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+];
+
+/// Prefixes of the integer arithmetic methods (`wrapping_add`, `checked_mul`, ...), plain like
+/// [`PLAIN_METHODS`].
+const PLAIN_METHOD_PREFIXES: &[&str] = &["wrapping_", "checked_", "saturating_", "overflowing_"];
+
 /// Path calls never awaited: conversions whose type comes from the context (`Default::default()`,
 /// `T::from(x)`), and std functions that return `!` (a `!` value has no type the probe could look at).
 const SKIPPED_PATH_CALLS: &[&str] = &[
@@ -154,7 +195,7 @@ impl<'a> Rewriter<'a> {
         let private = self.private(span);
         let call = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
         let (probe, receiver) = match ty {
-            None => (quote_spanned!(span=> #private::probe), quote_spanned!(span=> &&)),
+            None => (quote_spanned!(span=> #private::probe), TokenStream::new()),
             Some(ty) => (quote_spanned!(span=> #private::typed_probe::<#ty, _>), quote_spanned!(span=> &&&)),
         };
         let arms = quote_spanned! {span=>
@@ -182,7 +223,10 @@ impl<'a> Rewriter<'a> {
     /// The import that puts the classification's methods in scope, once for the whole body.
     pub(crate) fn prelude(&self) -> TokenStream {
         let private = self.private(Span::call_site());
-        quote!(#[allow(unused_imports)] use #private::{ViaExact as _, ViaPlain as _, ViaSuspend as _};)
+        quote! {
+            #[allow(unused_imports)]
+            use #private::{ViaExact as _, ViaPlain as _, ViaSuspend as _, ViaTypedSuspend as _};
+        }
     }
 
     /// `coro::__private`, every token on `span`: a macro call's span starts at its path, so this is what
@@ -304,7 +348,12 @@ fn is_candidate(expr: &Expr) -> bool {
             }),
             _ => true,
         },
-        Expr::MethodCall(call) => !SKIPPED_METHODS.contains(&call.method.to_string().as_str()),
+        Expr::MethodCall(call) => {
+            let name = call.method.to_string();
+            let plain = PLAIN_METHODS.contains(&name.as_str())
+                || PLAIN_METHOD_PREFIXES.iter().any(|prefix| name.starts_with(prefix));
+            !plain && !SKIPPED_METHODS.contains(&name.as_str())
+        }
         _ => false,
     }
 }
