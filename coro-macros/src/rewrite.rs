@@ -1,25 +1,80 @@
 //! Inserting the suspension points into a coroutine's body.
 //!
-//! The rule (`shared/design/coroutine-macro.md`): every function call and method call is handed to the
-//! runtime's `__auto_await!`, which awaits it when its value is `coro::Suspend` and passes it through
-//! otherwise. Only calls are candidates; what the visitor leaves alone is as important:
+//! This module holds the macro's contract with its users, the rule for implicit suspension (the user-facing
+//! summary is the documentation of `coro::coroutine`, and README's "Writing coroutines").
+//!
+//! # The rule
+//!
+//! Every function call and method call in the body is a candidate. A candidate is replaced by its
+//! *classification*, which the type checker resolves: when the call's value is `coro::Suspend` it is
+//! awaited in place, otherwise the value passes through untouched. What the visitor leaves alone is as
+//! important:
 //!
 //! - closures, `async` blocks and `const` blocks: they are separate bodies, synchronous or explicitly async;
 //! - nested items, types, generic arguments, patterns and array lengths: not run by this body, or const;
 //! - the operand of a user's `.await`: the user already awaits it (this is how foreign futures are used);
 //! - arguments of macros, except the std formatting, assertion and `vec!` macros whose arguments are plain
-//!   expressions: `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
+//!   expressions ([`EXPRESSION_MACROS`]): `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
 //! - the operations of `select!`, `join!` and `try_join!`, which the macro races or runs together (what an
 //!   operation's own arguments contain is rewritten as usual, like any call's); the bodies of `select!`'s
 //!   branches run in this body and are rewritten. These macros are recognized by the last segment of their
 //!   path (`select!`, `coro::select!`, `my::select!`) and parsed with the macro's own parser, then re-emitted
 //!   with the rewritten tokens; an input the parser rejects is left as written, for the macro to report;
-//! - calls whose result type is chosen by the context, where a probe would stop inference
-//!   ([`SKIPPED_METHODS`], [`SKIPPED_PATH_CALLS`]), and tuple-struct or variant constructors.
+//! - calls that are never awaited, by name (the skip lists): methods whose result type is chosen by the
+//!   context, where a probe would stop inference ([`SKIPPED_METHODS`]: `into`, `collect`, `parse`, the
+//!   `unwrap` family, ...); methods whose result std makes plain by convention ([`PLAIN_METHODS`] and
+//!   [`PLAIN_METHOD_PREFIXES`]: `len`, `clone`, `min`, `is_some`, `wrapping_add`, ...), which are also the
+//!   most common calls, so skipping them keeps long bodies fast to compile; path calls that convert or
+//!   never return ([`SKIPPED_PATH_CALLS`]: `default`, `from`, `exit`, ...); and tuple-struct or variant
+//!   constructors (a path whose last segment starts with an uppercase letter).
 //!
 //! Where the user wrote the type down (`let x: T = call()`, and the `return` operand and tail of a fn with
-//! a declared return type), the probe is told the type, so `let f: ReadFuture = s.read(..)` stores the
-//! future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as usual.
+//! a declared return type), the classification is told the type, so `let f: ReadFuture = s.read(..)`
+//! stores the future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as
+//! usual. A `return` operand and the tail are also bound to the declared type (`__private::returned!`), so
+//! they coerce as in a plain fn (`return Err(Box::new(e))` in a fn returning `Result<T, Box<dyn Error>>`).
+//!
+//! # The classification of one call
+//!
+//! ```text
+//! match CALL {
+//!     __coro_value => {
+//!         let (__coro_value, __coro_probe) = __private::probe(__coro_value);
+//!         let __coro_kind = (__coro_probe).__coro_kind();       // ViaSuspend or ViaPlain
+//!         match __coro_kind.split(__coro_value) {
+//!             __coro_split @ Either::Left(_) => {
+//!                 __coro_kind.guard();                           // diverges when plain
+//!                 __coro_kind.operation(__coro_split).await
+//!             }
+//!             Either::Right(__coro_value) => __coro_kind.plain(__coro_value),
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! (`typed_probe::<T, _>` and `(&&&__coro_probe)` where the type is annotated; the traits are imported
+//! once at the top of the body.) `coro-core/src/__private.rs` explains the autoref specialization behind
+//! `__coro_kind` and why the arms have this shape: the future is exactly the size of the hand-written
+//! `async fn` and is `Send` exactly when that one is. Here, two properties of the tokens: the `match`
+//! keeps the user's span, so a type error about the value points at the call; everything inside is on
+//! the call too, resolved at the macro's call site, so a value that is not `Suspend` fails the same bound
+//! at the same span wherever the expansion needs it, and rustc reports that once.
+//!
+//! # Known limits
+//!
+//! - A call whose type only the context decides (`takes_bar(make())`, `let t = make();` with
+//!   `fn make<T: Default>() -> T`) fails with E0282/E0283: the classification needs the value's type
+//!   before the code around it is checked. The fix is a turbofish or a typed `let`.
+//! - A call to a user fn returning `!` cannot be classified (its value has no type to look at): one E0277
+//!   that names `coro::nowait!`, the fix.
+//! - A method named in [`PLAIN_METHODS`] that does return an operation is not awaited: `coro::wait(x.len())`.
+//! - Compile time grows with the number of probed calls in one coroutine, faster than linearly (the borrow
+//!   checker's work is the body's blocks times its locals): BENCHMARKS.md has the figures. Long synchronous
+//!   stretches belong in plain helper functions.
+//! - In edition 2024 rustc explains some borrow errors at a coroutine's call site with a note that the
+//!   callee "may capture more lifetimes than intended" and a suggestion to add `+ use<>` to its return type.
+//!   The note is about `impl Trait` return types; a coroutine, like an `async fn`, holds its arguments until
+//!   it completes, so the fix is at the call site (end the borrow later, or pass an owned value).
 
 use crate::select::Select;
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
@@ -438,6 +493,18 @@ mod tests {
         assert!(rewritten.contains("match half (x)"), "{rewritten}");
         assert!(!rewritten.contains("match double"), "{rewritten}");
         assert!(!rewritten.contains("match other"), "{rewritten}");
+    }
+
+    #[test]
+    fn plain_by_convention_methods_get_no_probe() {
+        let rewritten = rewrite(parse_quote!({
+            let n = v.len().wrapping_add(1).min(s.peer_addr().len());
+        }));
+        assert!(rewritten.contains("match s . peer_addr ()"), "{rewritten}");
+        for call in ["v . len ()", ". wrapping_add", ". min"] {
+            assert!(!rewritten.contains(&format!("match {call}")), "{call} in {rewritten}");
+        }
+        assert_eq!(rewritten.matches("__coro_kind ()").count(), 1, "{rewritten}");
     }
 
     #[test]
