@@ -32,9 +32,9 @@
 //! # Why the "guard" shape
 //!
 //! Both branches of the expansion must type-check whatever the answer, so the value goes through
-//! `tag.split(value)`, which returns [`Either`]`<F, Never<F::Output>>` for a suspending value and
-//! `Either<Never<T>, T>` for a plain one; the impossible side is the uninhabited [`Never`], which keeps
-//! the `Either` no larger than the operation. For a plain value the
+//! `tag.split(value)`, which returns [`Either`]`<F, F::Output>` for a suspending value and
+//! `Either<Never<T>, T>` for a plain one (the uninhabited [`Never`] stands for the plain path's impossible
+//! operation); the `Right` arm yields the value as it is. For a plain value the
 //! `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved locals;
 //! `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the one of
 //! a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
@@ -48,9 +48,11 @@
 //!
 //! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
 //! work grows with the body's blocks times its locals, so every call and local of the expansion counts
-//! (BENCHMARKS.md, compile time): and nothing but `split` carries a bound. A failed classification (a value whose type is left to a
-//! diverging or unknown type) therefore reports one error, `T: Suspend`, at the user's call: the macro
-//! spans the whole expansion there, so the compiler folds the repeats of that bound into it.
+//! (BENCHMARKS.md, compile time): a plain call costs `probe`, `__coro_kind`, `split` and `guard`, and the
+//! `Right` arm binds the value itself (no conversion call). Nothing but `split` carries a bound besides
+//! the `.await`, so a failed classification (a value whose type is left to a diverging or unknown type)
+//! reports one error, `T: Suspend`, at the user's call: the macro spans the whole expansion there, so the
+//! compiler folds the repeats of that bound into it.
 
 #![allow(
     missing_debug_implementations,
@@ -188,7 +190,7 @@ pub struct SuspendTag;
 impl SuspendTag {
     /// The only bound of the suspending path: a value that is not `Suspend` fails here, once.
     #[inline(always)]
-    pub fn split<F: Suspend>(self, operation: F) -> Either<F, Never<F::Output>> {
+    pub fn split<F: Suspend>(self, operation: F) -> Either<F, F::Output> {
         Either::Left(operation)
     }
 
@@ -198,17 +200,11 @@ impl SuspendTag {
     /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
     /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
     #[inline(always)]
-    pub fn operation<F, T>(self, split: Either<F, Never<T>>) -> F {
+    pub fn operation<F, T>(self, split: Either<F, T>) -> F {
         match split {
             Either::Left(operation) => operation,
-            Either::Right(never) => match never.0 {},
+            Either::Right(_) => unreachable!("a suspending value always takes the suspending branch"),
         }
-    }
-
-    /// Never reached (`split` returned `Left`); it only makes the plain arm type-check.
-    #[inline(always)]
-    pub fn plain<T>(self, never: Never<T>) -> T {
-        match never.0 {}
     }
 }
 
@@ -236,11 +232,6 @@ impl PlainTag {
             Either::Left(never) => never,
             Either::Right(_) => unreachable!("a plain value never takes the suspending branch"),
         }
-    }
-
-    #[inline(always)]
-    pub fn plain<T>(self, value: T) -> T {
-        value
     }
 }
 

@@ -46,7 +46,7 @@
 //!                 __coro_kind.guard();                           // diverges when plain
 //!                 __coro_kind.operation(__coro_split).await
 //!             }
-//!             Either::Right(__coro_value) => __coro_kind.plain(__coro_value),
+//!             Either::Right(__coro_value) => __coro_value,
 //!         }
 //!     }
 //! }
@@ -264,7 +264,7 @@ impl<'a> Rewriter<'a> {
                         __coro_kind.guard();
                         __coro_kind.operation(__coro_split).await
                     }
-                    #private::Either::Right(__coro_value) => __coro_kind.plain(__coro_value),
+                    #private::Either::Right(__coro_value) => __coro_value,
                 }
             }
         };
