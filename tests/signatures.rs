@@ -109,6 +109,7 @@ fn receivers_and_impl_lifetimes() {
     assert_eq!(block_on(words.into_rest()), " three");
 }
 
+#[allow(clippy::await_holding_refcell_ref, reason = "the shape under test: a borrow held while suspended")]
 #[coro::coroutine]
 fn borrowed_in_path(cell: Ref<'_, Vec<u32>>) -> u32 {
     coro::yield_now();
@@ -116,7 +117,7 @@ fn borrowed_in_path(cell: Ref<'_, Vec<u32>>) -> u32 {
 }
 
 /// The lifetime hidden in a path (`Ref<u32>` for `Ref<'_, u32>`), which edition 2018 allows.
-#[allow(unknown_lints, elided_lifetimes_in_paths)]
+#[allow(elided_lifetimes_in_paths, clippy::await_holding_refcell_ref, reason = "the shape under test")]
 #[coro::coroutine]
 fn hidden_in_path(cell: Ref<u32>) -> u32 {
     coro::yield_now();

@@ -272,7 +272,11 @@ impl<'a> Rewriter<'a> {
         // to a fn that wants a future, points at the call); its insides are the macro's.
         let mut arms = Group::new(Delimiter::Brace, arms);
         arms.set_span(user);
-        *expr = Expr::Verbatim(quote_spanned!(user=> match #call #arms));
+        // In parentheses, so that the `match` stays one operand wherever the call was (`f(x) + 1;` as a
+        // statement, a `select!` body): a `match` that starts a statement would end it at its `}`.
+        let mut expansion = Group::new(Delimiter::Parenthesis, quote_spanned!(user=> match #call #arms));
+        expansion.set_span(user);
+        *expr = Expr::Verbatim(expansion.into_token_stream());
     }
 
     /// The import that puts the classification's methods in scope, once for the whole body.
