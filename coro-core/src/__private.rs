@@ -200,11 +200,27 @@ impl SuspendTag {
     /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
     /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
     #[inline(always)]
-    pub fn operation<F, T>(self, split: Either<F, T>) -> F {
+    pub fn operation<F, T>(self, split: Either<F, T>) -> Awaited<F> {
         match split {
-            Either::Left(operation) => operation,
+            Either::Left(operation) => Awaited(operation),
             Either::Right(_) => unreachable!("a suspending value always takes the suspending branch"),
         }
+    }
+}
+
+/// The operation of a suspending call, as the `.await` sees it: a future exactly when the operation is
+/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `split` and the compiler
+/// reports one error (an `.await` of the bare operation would add "is not a future").
+pub struct Awaited<F>(F);
+
+impl<F: Suspend> Future for Awaited<F> {
+    type Output = F::Output;
+
+    #[inline(always)]
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `Awaited` is a transparent wrapper that never moves its only field out of the pin: the
+        // field is structurally pinned, and `Awaited` implements neither `Drop` nor `Unpin` by hand.
+        unsafe { self.map_unchecked_mut(|awaited| &mut awaited.0) }.poll(cx)
     }
 }
 
