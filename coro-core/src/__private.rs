@@ -49,10 +49,13 @@
 //! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
 //! work grows with the body's blocks times its locals, so every call and local of the expansion counts
 //! (BENCHMARKS.md, compile time): a plain call costs `probe`, `__coro_kind`, `split` and `guard`, and the
-//! `Right` arm binds the value itself (no conversion call). Nothing but `split` carries a bound besides
-//! the `.await`, so a failed classification (a value whose type is left to a diverging or unknown type)
-//! reports one error, `T: Suspend`, at the user's call: the macro spans the whole expansion there, so the
-//! compiler folds the repeats of that bound into it.
+//! `Right` arm binds the value itself (no conversion call).
+//!
+//! Only `split` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
+//! [`Awaited`]), so a failed classification (a value whose type is left to a diverging or unknown type)
+//! reports `T: Suspend` at the user's call, with the note that names `nowait!`: the macro spans the whole
+//! expansion there, and the compiler folds the repeats of that bound into one error (in a 2021 crate,
+//! where such a value falls back to `()`, the `.await`'s repeat stays a second error with the same text).
 
 #![allow(
     missing_debug_implementations,
