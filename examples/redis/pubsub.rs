@@ -3,7 +3,7 @@
 //! # Design
 //!
 //! A subscribed connection has an outbox, a bounded `coro::chan` channel of reply frames, drained into its
-//! socket by a writer coroutine of its own (`redis.rs`). The registry maps each channel name to the
+//! socket by a writer coroutine of its own (`main.rs`). The registry maps each channel name to the
 //! outboxes of its subscribers, under a `std::sync::Mutex` that, as the store's, is held only for a few map
 //! operations and never across a suspension. PUBLISH formats the message frame once and offers a copy to
 //! each outbox with `try_send`, which never waits: a publisher is never held up by a slow subscriber, and

@@ -14,35 +14,32 @@
 //! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
 //! SELECT 0, QUIT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE (while subscribed, only (UN)SUBSCRIBE, PING and QUIT, as
 //! in Redis), and what clients send on connecting (CONFIG GET, COMMAND). Expiry is lazy: an expired key
-//! disappears when a command touches it (`redis/store.rs`).
+//! disappears when a command touches it (`store.rs`).
 //!
 //! # Design
 //!
 //! One coroutine per connection: read, run every complete command in the buffer, write all their replies
-//! at once (a pipelining client gets one write per batch). The parser (`redis/resp.rs`) borrows the
-//! arguments from the connection's read buffer (`support/read_buf.rs`), so a command allocates nothing but
+//! at once (a pipelining client gets one write per batch). The parser (`resp.rs`) borrows the
+//! arguments from the connection's read buffer (`../support/read_buf.rs`), so a command allocates nothing but
 //! the values it stores. Bad input gets Redis's error replies: a command error keeps the connection, a
 //! protocol error (which leaves the stream unreadable) closes it after the reply, as Redis does. The store
-//! is a `std::sync::Mutex`ed map, never locked across a suspension (`redis/store.rs` says why).
+//! is a `std::sync::Mutex`ed map, never locked across a suspension (`store.rs` says why).
 //!
 //! A connection that subscribes changes shape: from then on, published messages must reach its socket
 //! while its coroutine waits for the client's next command. Its socket is split; a writer coroutine owns
 //! the sending half and drains the connection's outbox, a `coro::chan` channel that PUBLISH feeds
-//! (`redis/pubsub.rs`) and the connection's own replies go through too, so the two stay in order. Plain
+//! (`pubsub.rs`) and the connection's own replies go through too, so the two stay in order. Plain
 //! connections never pay for that: their replies go straight to the socket.
 
-#[path = "redis/commands.rs"]
 mod commands;
-#[path = "support/linger.rs"]
-mod linger;
-#[path = "redis/pubsub.rs"]
 mod pubsub;
-#[path = "support/read_buf.rs"]
-mod read_buf;
-#[path = "redis/resp.rs"]
 mod resp;
-#[path = "redis/store.rs"]
 mod store;
+// Shared with the other servers: a module of no single example, so included by path.
+#[path = "../support/linger.rs"]
+mod linger;
+#[path = "../support/read_buf.rs"]
+mod read_buf;
 
 use coro::chan;
 use coro::net::{TcpListener, TcpStream, WriteHalf};

@@ -15,27 +15,26 @@
 //!
 //! One coroutine per connection, written as a blocking loop: read, answer every complete request in the
 //! buffer, write. What makes it fast is what it does not do:
-//! - no allocation per request: the parser (`http/parse.rs`) borrows from the connection's read buffer
-//!   (`support/read_buf.rs`), and the responses go into one output buffer that lives as long as the
+//! - no allocation per request: the parser (`parse.rs`) borrows from the connection's read buffer
+//!   (`../support/read_buf.rs`), and the responses go into one output buffer that lives as long as the
 //!   connection;
 //! - one `write` per batch: all the requests a read brought in (a pipelining client sends many) are answered
 //!   into the output buffer, which is written once;
-//! - the `Date` header is formatted once per second per worker (`http/date.rs`), read once per batch.
+//! - the `Date` header is formatted once per second per worker (`date.rs`), read once per batch.
 //!
 //! A refused request (400 bad syntax, 431 too many or too large headers, 501 chunked body, 505 version) is
 //! answered after the responses before it and the connection closes, as does `Connection: close` (and
 //! HTTP/1.0 without `keep-alive`). Closing lingers: the server shuts its side down and reads what the client
 //! still sends for a moment, so the kernel does not reset the connection over unread bytes before the client
-//! has read the last response (`support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths
+//! has read the last response (`../support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths
 //! other than the two get 404, methods other than GET and HEAD get 405.
 
-#[path = "http/date.rs"]
 mod date;
-#[path = "support/linger.rs"]
-mod linger;
-#[path = "http/parse.rs"]
 mod parse;
-#[path = "support/read_buf.rs"]
+// Shared with the other servers: a module of no single example, so included by path.
+#[path = "../support/linger.rs"]
+mod linger;
+#[path = "../support/read_buf.rs"]
 mod read_buf;
 
 use coro::net::{TcpListener, TcpStream};
