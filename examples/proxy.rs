@@ -17,21 +17,34 @@
 //! to client). When a copy reaches the end of its source (the peer shut its sending side down), it shuts
 //! the sending side of its destination down, so the other end sees the end of the stream too while the other
 //! direction keeps flowing: request/response protocols that half-close (HTTP/1.0 clients, `nc -N`) work
-//! through the proxy.
+//! through the proxy. When a copy fails (a reset), it shuts both sockets down entirely, which ends the other
+//! copy too: a relay never outlives its connections.
 
 use coro::net::{Shutdown, TcpListener, TcpStream};
 use std::io;
 use std::sync::Arc;
 
 /// Copies `from` into `to` until `from` ends, then shuts `to` down for writing; returns the bytes copied.
+///
+/// If the copy fails instead (a peer reset, a write to a closed peer), both sockets are shut down in both
+/// directions: that ends the copy the other way too, blocked as it may be on a read from a peer that will
+/// never send again, so the relay ends and both sockets close. (Dropping a `WriteHalf` would not do it: as
+/// with std's `try_clone`, the socket stays open while the other half lives.)
 #[coro::coroutine]
 fn pipe(
     mut from: coro::net::ReadHalf<TcpStream>,
     mut to: coro::net::WriteHalf<TcpStream>,
 ) -> io::Result<u64> {
-    let copied = coro::io::copy(&mut from, &mut to)?;
-    to.as_ref().shutdown(Shutdown::Write)?;
-    Ok(copied)
+    let copied = coro::io::copy(&mut from, &mut to).and_then(|copied| {
+        to.as_ref().shutdown(Shutdown::Write)?;
+        Ok(copied)
+    });
+    if copied.is_err() {
+        // Either may be closed already (`NotConnected`): nothing left to end there.
+        let _ = from.as_ref().shutdown(Shutdown::Both);
+        let _ = to.as_ref().shutdown(Shutdown::Both);
+    }
+    copied
 }
 
 #[coro::coroutine]
