@@ -11,8 +11,9 @@
 
 mod servers;
 
+use coro::io::BufRead as _;
 use servers::{Server, connect};
-use std::io::{Read, Write};
+use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
 /// Closes `stream` with a reset (SO_LINGER of zero): the peer's next read or write fails with
@@ -56,4 +57,53 @@ fn proxy_releases_both_sockets_when_clients_reset() {
     }
     assert_eq!(proxy.wait_for_fds(proxy_fds), proxy_fds, "the proxy kept sockets of reset clients");
     assert_eq!(echo.wait_for_fds(echo_fds), echo_fds, "the proxy kept upstream connections open");
+}
+
+// ---- chat ----------------------------------------------------------------------------------------------
+
+/// Reads one chat client's lines until the sender's last line; returns how many of the sender's lines it
+/// saw, in order (`Err` if its connection ended first: the server dropped it).
+#[coro::coroutine]
+fn read_burst(
+    mut lines: coro::io::Lines<coro::io::BufReader<coro::net::TcpStream>>,
+    burst: usize,
+) -> io::Result<usize> {
+    let mut seen = 0;
+    while let Some(line) = lines.next_line()? {
+        if let Some((_, text)) = line.split_once(": line ") {
+            assert_eq!(text, seen.to_string(), "lines out of order");
+            seen += 1;
+            if seen == burst {
+                return Ok(seen);
+            }
+        }
+    }
+    Err(io::Error::new(io::ErrorKind::UnexpectedEof, format!("dropped after {seen} lines")))
+}
+
+/// One client sends a burst of 1,000 lines to 1,000 clients that read as fast as they can: the server's hub
+/// wakes every client's writer for every line, and each writer must get its turn before 256 lines (its
+/// outbox) pile up, or the client is dropped as too slow. Nobody may be dropped.
+#[coro::test(workers = 2)]
+fn chat_burst_to_a_thousand_readers_drops_nobody() {
+    const CLIENTS: usize = 1000;
+    const BURST: usize = 1000;
+    servers::raise_open_file_limit();
+    let chat = Server::start("chat", &["127.0.0.1:0"]);
+    let mut readers = Vec::with_capacity(CLIENTS);
+    for _ in 0..CLIENTS {
+        let stream = coro::net::TcpStream::connect(chat.addr.as_str()).unwrap();
+        let mut lines = coro::io::BufReader::new(stream).lines();
+        // Welcomed: registered with the hub, so every line sent from now on is for it too.
+        let welcome = lines.next_line().unwrap().expect("a welcome");
+        assert!(welcome.starts_with("*** welcome"), "{welcome}");
+        readers.push(coro::spawn!(read_burst(lines, BURST)));
+    }
+    let mut sender = coro::net::TcpStream::connect(chat.addr.as_str()).unwrap();
+    let burst: String = (0..BURST).map(|i| format!("line {i}\n")).collect();
+    sender.write_all(burst.as_bytes()).unwrap();
+    let results: Vec<io::Result<usize>> = coro_test_support::join_all(readers);
+    let dropped: Vec<String> =
+        results.iter().filter_map(|r| r.as_ref().err().map(|e| e.to_string())).collect();
+    assert!(dropped.is_empty(), "{} of {CLIENTS} readers dropped, e.g. {:?}", dropped.len(), dropped.first());
 }
