@@ -148,7 +148,11 @@ fn main() -> io::Result<()> {
     for id in 0u64.. {
         match listener.accept() {
             Ok((stream, peer)) => {
-                stream.set_nodelay(true)?;
+                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
+                if let Err(err) = stream.set_nodelay(true) {
+                    eprintln!("{peer}: {err}");
+                    continue;
+                }
                 let events = events.clone();
                 drop(coro::spawn!(move || {
                     if let Err(err) = client(stream, id, events) {

@@ -74,7 +74,11 @@ fn main() -> io::Result<()> {
     loop {
         match listener.accept() {
             Ok((client, peer)) => {
-                client.set_nodelay(true)?;
+                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
+                if let Err(err) = client.set_nodelay(true) {
+                    eprintln!("{peer}: {err}");
+                    continue;
+                }
                 let upstream = upstream.clone();
                 drop(coro::spawn!(move || {
                     if let Err(err) = relay(client, upstream) {

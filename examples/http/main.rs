@@ -230,8 +230,12 @@ fn main() -> io::Result<()> {
     println!("http server listening on {}", listener.local_addr()?);
     loop {
         match listener.accept() {
-            Ok((stream, _peer)) => {
-                stream.set_nodelay(true)?;
+            Ok((stream, peer)) => {
+                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
+                if let Err(err) = stream.set_nodelay(true) {
+                    eprintln!("{peer}: {err}");
+                    continue;
+                }
                 drop(coro::spawn!(serve(stream)));
             }
             Err(err) => eprintln!("accept failed: {err}"),

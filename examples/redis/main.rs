@@ -300,8 +300,12 @@ fn main() -> io::Result<()> {
     let server = Arc::new(Server::default());
     for id in 0u64.. {
         match listener.accept() {
-            Ok((stream, _peer)) => {
-                stream.set_nodelay(true)?;
+            Ok((stream, peer)) => {
+                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
+                if let Err(err) = stream.set_nodelay(true) {
+                    eprintln!("{peer}: {err}");
+                    continue;
+                }
                 drop(coro::spawn!(serve(stream, server.clone(), id)));
             }
             Err(err) => eprintln!("accept failed: {err}"),
