@@ -12,7 +12,7 @@
 mod servers;
 
 use coro::io::BufRead as _;
-use servers::{Server, connect};
+use servers::{Server, connect, expect_reply};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
@@ -106,4 +106,140 @@ fn chat_burst_to_a_thousand_readers_drops_nobody() {
     let dropped: Vec<String> =
         results.iter().filter_map(|r| r.as_ref().err().map(|e| e.to_string())).collect();
     assert!(dropped.is_empty(), "{} of {CLIENTS} readers dropped, e.g. {:?}", dropped.len(), dropped.first());
+}
+
+// ---- redis ---------------------------------------------------------------------------------------------
+
+#[allow(dead_code, reason = "the tests drive the parser, not every reply writer")]
+#[path = "../examples/redis/resp.rs"]
+mod resp;
+
+/// A multibulk command of `args` arguments of `size` bytes each.
+fn multibulk(args: usize, size: usize) -> Vec<u8> {
+    let mut command = format!("*{args}\r\n").into_bytes();
+    for i in 0..args {
+        let arg = format!("{:0size$}", i % 10usize.pow(size.min(9) as u32));
+        command.extend_from_slice(format!("${size}\r\n{arg}\r\n").as_bytes());
+    }
+    command
+}
+
+/// Redis's limits: 1M arguments, arguments up to 512 MiB; one past either is a protocol error, and a bulk
+/// length at the limit waits for its bytes.
+#[test]
+fn redis_parser_has_redis_limits() {
+    let mut parser = resp::Parser::default();
+    assert_eq!(parser.parse(b"*1048577\r\n"), Err(resp::ProtocolError("invalid multibulk length")));
+    let mut parser = resp::Parser::default();
+    assert_eq!(parser.parse(b"*1\r\n$536870913\r\n"), Err(resp::ProtocolError("invalid bulk length")));
+    let mut parser = resp::Parser::default();
+    assert_eq!(parser.parse(b"*1048576\r\n$536870912\r\nabc"), Ok(None));
+}
+
+/// A command that arrives in pieces is resumed where the last piece ended, never parsed again from its start:
+/// once a piece has been parsed past an argument, the parser does not look at that argument's header again.
+/// The test proves it by overwriting the headers it has passed with garbage, which a parser starting over
+/// would refuse (`expected '$'`). So a 1M-argument command dripped in 1 KiB pieces costs what it costs in one
+/// piece (before, its 7 MB were rescanned for every piece: seconds of CPU per command).
+#[test]
+fn redis_parser_resumes_a_dripped_command() {
+    const ARGS: usize = 1 << 20;
+    let whole = multibulk(ARGS, 1);
+    let mut dripped = whole.clone();
+    let mut parser = resp::Parser::default();
+    let (mut fed, mut garbled) = (0, 0);
+    let used = loop {
+        fed = (fed + 1024).min(dripped.len());
+        if let Some(used) = parser.parse(&dripped[..fed]).unwrap() {
+            break used;
+        }
+        // Every argument that ended 16 bytes before the end of what was fed has been parsed: garble its
+        // header (each argument is `$1\r\nD\r\n`, 7 bytes, after the 10-byte `*1048576\r\n`).
+        let parsed = (fed.saturating_sub(10 + 16)) / 7;
+        for arg in garbled..parsed {
+            dripped[10 + arg * 7] = b'#';
+        }
+        garbled = garbled.max(parsed);
+    };
+    assert_eq!((used, fed), (whole.len(), whole.len()));
+    let command = parser.command(&dripped);
+    assert_eq!(command.len(), ARGS);
+    assert_eq!(command.arg(ARGS - 1), &whole[whole.len() - 3..whole.len() - 2]);
+    // The same garbled bytes in one piece are refused: the parser did rely on having passed them.
+    assert_eq!(resp::Parser::default().parse(&dripped), Err(resp::ProtocolError("expected '$'")));
+}
+
+const MIB: u64 = 1 << 20;
+
+/// Subscribers that never read, sent 8 MiB messages: each is disconnected once 32 MiB wait for it (Redis's
+/// `client-output-buffer-limit` for pub/sub), the messages are shared rather than copied per subscriber, and
+/// the server's peak memory stays bounded (it grew by the messages times the subscribers before: 803 MiB
+/// for four subscribers).
+#[test]
+fn redis_drops_subscribers_that_do_not_read_and_stays_small() {
+    let redis = Server::start("redis", &["127.0.0.1:0"]);
+    let subscribers: Vec<TcpStream> = (0..4)
+        .map(|_| {
+            let mut subscriber = connect(&redis.addr);
+            subscriber.write_all(b"SUBSCRIBE news\r\n").unwrap();
+            expect_reply(&mut subscriber, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+            subscriber
+        })
+        .collect();
+    let message = vec![b'm'; 8 << 20];
+    let mut publisher = connect(&redis.addr);
+    let mut receivers = Vec::new();
+    for _ in 0..20 {
+        let mut command = format!("*3\r\n$7\r\nPUBLISH\r\n$4\r\nnews\r\n${}\r\n", message.len()).into_bytes();
+        command.extend_from_slice(&message);
+        command.extend_from_slice(b"\r\n");
+        publisher.write_all(&command).unwrap();
+        let mut reply = [0; 4];
+        publisher.read_exact(&mut reply).unwrap();
+        receivers.push(reply[1] - b'0');
+    }
+    // The first messages reached all four; the last reached none: they were all cut off.
+    assert_eq!((receivers[0], receivers[19]), (4, 0), "{receivers:?}");
+    let peak = redis.peak_rss();
+    assert!(peak < 128 * MIB, "peak RSS {} MiB", peak / MIB);
+    // The subscribers find their connection ended, after at most what fit in the limit and the kernel.
+    for mut subscriber in subscribers {
+        let mut sink = vec![0; 1 << 20];
+        let mut received = 0u64;
+        loop {
+            match subscriber.read(&mut sink) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => received += n as u64,
+            }
+        }
+        assert!(received < 64 * MIB, "{} MiB reached a disconnected subscriber", received / MIB);
+    }
+}
+
+/// A pipelined flood of commands with large replies, from a client that does not read them: the server
+/// writes replies as the batch grows, so it holds one chunk at a time, not the replies of the whole batch
+/// (3 KB of `GET`s of a 1 MiB value built 300 MiB of replies before).
+#[test]
+fn redis_writes_replies_as_a_pipelined_batch_grows() {
+    let redis = Server::start("redis", &["127.0.0.1:0"]);
+    let mut connection = redis_connection(&redis);
+    redis::cmd("SET").arg("big").arg(vec![b'v'; 1 << 20]).exec(&mut connection).unwrap();
+    let baseline = redis.peak_rss();
+    let mut flood = connect(&redis.addr);
+    flood.write_all(&b"GET big\r\n".repeat(300)).unwrap();
+    // Read every reply at last: all 300 arrive, whole, in order.
+    let reply_len = format!("${}\r\n", 1 << 20).len() + (1 << 20) + 2;
+    let mut reply = vec![0; reply_len];
+    for _ in 0..300 {
+        flood.read_exact(&mut reply).unwrap();
+        assert!(reply.starts_with(b"$1048576\r\nvvvv") && reply.ends_with(b"v\r\n"));
+    }
+    let grown = redis.peak_rss().saturating_sub(baseline);
+    assert!(grown < 16 * MIB, "the flood grew the server by {} MiB", grown / MIB);
+}
+
+/// A connection of the Redis client library to `redis`.
+fn redis_connection(redis: &Server) -> redis::Connection {
+    let client = redis::Client::open(format!("redis://{}/", redis.addr)).expect("a redis:// address");
+    client.get_connection().expect("connecting to the example")
 }
