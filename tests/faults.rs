@@ -15,6 +15,7 @@ use coro::io::BufRead as _;
 use servers::{Server, connect, expect_reply};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
+use std::time::Duration;
 
 /// Closes `stream` with a reset (SO_LINGER of zero): the peer's next read or write fails with
 /// `ConnectionReset`, as when a client crashes or a middlebox drops the connection.
@@ -242,4 +243,66 @@ fn redis_writes_replies_as_a_pipelined_batch_grows() {
 fn redis_connection(redis: &Server) -> redis::Connection {
     let client = redis::Client::open(format!("redis://{}/", redis.addr)).expect("a redis:// address");
     client.get_connection().expect("connecting to the example")
+}
+
+// ---- timeouts ------------------------------------------------------------------------------------------
+
+/// A client that sends a request head slowly, one byte every 50 ms, gets 408 once the header timeout (from
+/// the request's first byte, not per read) has passed, and the connection closes; one that sends nothing
+/// after a response is closed quietly once the keep-alive timeout has passed.
+#[test]
+fn http_times_out_slow_heads_and_idle_connections() {
+    let env = [("HTTP_HEADER_TIMEOUT", "0.5"), ("HTTP_KEEPALIVE_TIMEOUT", "0.5")];
+    let http = Server::start_with("http", &["127.0.0.1:0"], &env);
+    let mut slowloris = connect(&http.addr);
+    let head =
+        b"GET /plaintext HTTP/1.1\r\nHost: a\r\nX-Padding: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\r\n";
+    // A byte, then up to 50 ms for an answer: each byte comes well within any per-read limit, and 200 of
+    // them take 10 s, far past the header timeout.
+    slowloris.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+    let (mut sent, mut response) = (0, Vec::new());
+    let mut buf = [0; 1024];
+    while sent < 200 && response.is_empty() {
+        slowloris.write_all(&head[sent % head.len()..][..1]).unwrap();
+        sent += 1;
+        match slowloris.read(&mut buf) {
+            Ok(n) => response.extend_from_slice(&buf[..n]),
+            Err(err) if matches!(err.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut) => {}
+            Err(err) => panic!("{err}"),
+        }
+    }
+    assert!(sent < 200, "the slow head was never cut off");
+    slowloris.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    slowloris.read_to_end(&mut response).expect("the server closes the connection");
+    let response = String::from_utf8(response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 408 Request Timeout\r\n"), "{response:?}");
+
+    let mut idle = connect(&http.addr);
+    idle.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n").unwrap();
+    let mut response = Vec::new();
+    // The response, then the end of the stream once the connection has idled for the keep-alive timeout
+    // (the client's own read timeout, 10 s, would fail the read first if the server never closed).
+    idle.read_to_end(&mut response).expect("the server closes the idle connection");
+    let response = String::from_utf8(response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n") && response.ends_with("Hello, World!"), "{response}");
+}
+
+/// With `REDIS_TIMEOUT`, an idle client is disconnected, a subscribed one is not.
+#[test]
+fn redis_disconnects_idle_clients_but_not_subscribers() {
+    let redis = Server::start_with("redis", &["127.0.0.1:0"], &[("REDIS_TIMEOUT", "0.5")]);
+    let mut subscriber = connect(&redis.addr);
+    subscriber.write_all(b"SUBSCRIBE news\r\n").unwrap();
+    expect_reply(&mut subscriber, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+    let mut idle = connect(&redis.addr);
+    idle.write_all(b"PING\r\n").unwrap();
+    expect_reply(&mut idle, "+PONG\r\n");
+    let mut rest = Vec::new();
+    idle.read_to_end(&mut rest).expect("the server closes the idle connection within the client's 10 s");
+    assert!(rest.is_empty());
+    // The subscriber idled as long, and still gets messages.
+    let mut publisher = connect(&redis.addr);
+    publisher.write_all(b"PUBLISH news hi\r\n").unwrap();
+    expect_reply(&mut publisher, ":1\r\n");
+    expect_reply(&mut subscriber, "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
 }

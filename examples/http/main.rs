@@ -9,7 +9,9 @@
 //! wrk -t2 -c64 -d10s http://127.0.0.1:8080/plaintext
 //! ```
 //!
-//! It prints `http server listening on ADDR` once it accepts connections.
+//! It prints `http server listening on ADDR` once it accepts connections. A client gets 60 s to send a request
+//! head (then 408) and a kept-alive connection 75 s of idleness, as nginx's defaults; `HTTP_HEADER_TIMEOUT`
+//! and `HTTP_KEEPALIVE_TIMEOUT` (seconds, 0 for none) change them.
 //!
 //! # Design
 //!
@@ -36,33 +38,86 @@ mod parse;
 mod linger;
 #[path = "../support/read_buf.rs"]
 mod read_buf;
+#[path = "../support/timeouts.rs"]
+mod timeouts;
 
 use coro::net::{TcpListener, TcpStream};
 use linger::close_gracefully;
 use read_buf::ReadBuf;
 use std::io;
+use std::time::{Duration, Instant};
 
 /// A request head must fit in this many bytes, or it gets 431.
 const HEAD_LIMIT: usize = 16 * 1024;
+
+/// How long a client may take to send a request head, from its first byte (nginx's `client_header_timeout`,
+/// 60 s by default; `HTTP_HEADER_TIMEOUT` in seconds, 0 for none): then it gets 408 and the connection
+/// closes. A request's body counts too.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a kept-alive connection may stay idle between requests (nginx's `keepalive_timeout`, 75 s by
+/// default; `HTTP_KEEPALIVE_TIMEOUT` in seconds, 0 for none): then it is closed.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// The connection timeouts in force (`None`: no limit).
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Option<Duration>,
+    keep_alive: Option<Duration>,
+}
 
 #[derive(serde::Serialize)]
 struct Message {
     message: &'static str,
 }
 
-/// Serves one connection until the client closes it or a request asks to (or is refused).
+/// Serves one connection until the client closes it or a request asks to (or is refused), or a timeout
+/// passes.
 #[coro::coroutine]
-fn serve(mut stream: TcpStream) -> io::Result<()> {
+fn serve(mut stream: TcpStream, timeouts: Timeouts) -> io::Result<()> {
     let mut input = ReadBuf::new(4096, HEAD_LIMIT);
     let mut output = Responses::default();
+    // When the first byte of the request being received arrived; `None` between requests.
+    let mut request_started: Option<Instant> = None;
     loop {
         let keep_open = if input.is_full() {
             output.refuse(parse::Error::HeadersTooLarge, &date::now());
             false
-        } else if input.fill(&mut stream)? == 0 {
-            return Ok(());
         } else {
-            output.answer(&mut input)
+            let timeout = match request_started {
+                Some(started) => timeouts.header.map(|limit| limit.saturating_sub(started.elapsed())),
+                None => timeouts.keep_alive,
+            };
+            // A zero timeout is refused (as std's): the time is up already.
+            let read = match timeout {
+                Some(Duration::ZERO) => Err(io::ErrorKind::TimedOut.into()),
+                timeout => match stream.set_read_timeout(timeout) {
+                    Ok(()) => input.fill(&mut stream),
+                    Err(err) => Err(err),
+                },
+            };
+            match read {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    let answered = output.bytes.len();
+                    let keep_open = output.answer(&mut input);
+                    request_started = if input.data().is_empty() && output.body_left == 0 {
+                        None
+                    } else if output.bytes.len() > answered {
+                        Some(Instant::now()) // a new request began after the ones answered
+                    } else {
+                        request_started.or_else(|| Some(Instant::now()))
+                    };
+                    keep_open
+                }
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => {
+                    if request_started.is_none() {
+                        return Ok(()); // idle: close quietly
+                    }
+                    output.timed_out(&date::now());
+                    false
+                }
+                Err(err) => return Err(err),
+            }
         };
         if !output.bytes.is_empty() {
             stream.write_all(&output.bytes)?;
@@ -133,6 +188,16 @@ impl Responses {
             Response::text("404 Not Found", "", b"Not Found\n")
         };
         response.write(&mut self.bytes, date, connection, head);
+    }
+
+    /// Answers a request that did not arrive in time; the connection closes after it.
+    fn timed_out(&mut self, date: &date::HttpDate) {
+        Response::text("408 Request Timeout", "", b"Request Timeout\n").write(
+            &mut self.bytes,
+            date,
+            Connection::Close,
+            false,
+        );
     }
 
     /// Answers a refused request; the connection closes after it.
@@ -226,6 +291,10 @@ fn decimal(out: &mut Vec<u8>, mut n: usize) {
 #[coro::main]
 fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    let timeouts = Timeouts {
+        header: timeouts::from_env("HTTP_HEADER_TIMEOUT", Some(HEADER_TIMEOUT)),
+        keep_alive: timeouts::from_env("HTTP_KEEPALIVE_TIMEOUT", Some(KEEPALIVE_TIMEOUT)),
+    };
     let listener = TcpListener::bind(addr.as_str())?;
     println!("http server listening on {}", listener.local_addr()?);
     loop {
@@ -236,7 +305,7 @@ fn main() -> io::Result<()> {
                     eprintln!("{peer}: {err}");
                     continue;
                 }
-                drop(coro::spawn!(serve(stream)));
+                drop(coro::spawn!(serve(stream, timeouts)));
             }
             Err(err) => eprintln!("accept failed: {err}"),
         }

@@ -9,7 +9,8 @@
 //! redis-benchmark -p 6379 -t get,set -n 100000 -P 16 -q
 //! ```
 //!
-//! It prints `redis server listening on ADDR` once it accepts connections.
+//! It prints `redis server listening on ADDR` once it accepts connections. `REDIS_TIMEOUT` (seconds) closes
+//! the connections of clients idle that long, as Redis's `timeout` setting (none by default).
 //!
 //! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
 //! SELECT 0, QUIT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE (while subscribed, only (UN)SUBSCRIBE, PING and QUIT, as
@@ -44,6 +45,8 @@ mod store;
 mod linger;
 #[path = "../support/read_buf.rs"]
 mod read_buf;
+#[path = "../support/timeouts.rs"]
+mod timeouts;
 
 use coro::net::{Shutdown, TcpListener, TcpStream, WriteHalf};
 use linger::close_gracefully;
@@ -66,10 +69,14 @@ const REPLY_CHUNK: usize = 64 * 1024;
 struct Server {
     store: Store,
     pubsub: PubSub,
+    /// How long a client may stay idle before it is disconnected (Redis's `timeout`: none by default;
+    /// `REDIS_TIMEOUT` in seconds). Subscribed clients are exempt, as in Redis: they wait for messages.
+    idle_timeout: Option<std::time::Duration>,
 }
 
 #[coro::coroutine]
 fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> {
+    stream.set_read_timeout(server.idle_timeout)?;
     let mut connection = Connection {
         session: Session { id, server, subscriptions: Vec::new(), outbox: None, inbox: None },
         parser: Parser::default(),
@@ -97,6 +104,7 @@ fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> 
     // ...until the first SUBSCRIBE: from then on messages may arrive at any time, so a writer coroutine
     // owns the socket's sending half and drains the outbox, which takes both the replies and the messages.
     let outbox = connection.session.outbox.clone().expect("a subscribed session has an outbox");
+    stream.set_read_timeout(None)?;
     let (mut reader, writer) = stream.into_split();
     let delivery = coro::spawn!(deliver(writer, inbox));
     loop {
@@ -184,8 +192,12 @@ impl Connection {
                 error(&mut self.out, "ERR Protocol error: query buffer limit reached");
                 return Ok(Step::Close);
             }
-            if self.input.fill(reader)? == 0 {
-                return Ok(Step::End);
+            match self.input.fill(reader) {
+                Ok(0) => return Ok(Step::End),
+                Ok(_) => {}
+                // Idle past the timeout: closed, as Redis does, without a reply.
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => return Ok(Step::End),
+                Err(err) => return Err(err),
             }
         }
         let had_outbox = self.session.outbox.is_some();
@@ -334,7 +346,8 @@ fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:6379".to_string());
     let listener = TcpListener::bind(addr.as_str())?;
     println!("redis server listening on {}", listener.local_addr()?);
-    let server = Arc::new(Server::default());
+    let idle_timeout = timeouts::from_env("REDIS_TIMEOUT", None);
+    let server = Arc::new(Server { idle_timeout, ..Server::default() });
     for id in 0u64.. {
         match listener.accept() {
             Ok((stream, peer)) => {
