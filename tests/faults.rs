@@ -306,3 +306,259 @@ fn redis_disconnects_idle_clients_but_not_subscribers() {
     expect_reply(&mut publisher, ":1\r\n");
     expect_reply(&mut subscriber, "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
 }
+
+// ---- echo: resets, hostile input, EMFILE ---------------------------------------------------------------
+
+/// Sends `message` and checks that it comes back.
+fn round_trip(stream: &mut TcpStream, message: &[u8]) {
+    stream.write_all(message).unwrap();
+    let mut echoed = vec![0; message.len()];
+    stream.read_exact(&mut echoed).unwrap();
+    assert_eq!(echoed, message);
+}
+
+/// Clients that reset at once (before the server may have accepted them) or after sending data the server
+/// is echoing: the server serves on, and holds as many descriptors afterwards as before.
+#[test]
+fn echo_survives_a_reset_storm() {
+    let echo = Server::start("echo", &["127.0.0.1:0"]);
+    let baseline = echo.open_fds();
+    let mut steady = connect(&echo.addr);
+    for i in 0..500 {
+        let mut client = connect(&echo.addr);
+        if i % 2 == 1 {
+            client.write_all(&[b'x'; 4096]).unwrap();
+        }
+        reset(client);
+        if i % 50 == 0 {
+            round_trip(&mut steady, b"still there?");
+        }
+    }
+    round_trip(&mut steady, b"still there?");
+    drop(steady);
+    assert_eq!(echo.wait_for_fds(baseline), baseline, "sockets of reset clients were kept");
+}
+
+/// Garbage from many connections at once: every connection is refused and closed, the server's memory
+/// grows by a bounded amount (the read buffers are capped at the head limit), and a well-behaved client is
+/// served afterwards.
+#[test]
+fn http_refuses_garbage_floods_with_bounded_memory() {
+    let http = Server::start("http", &["127.0.0.1:0"]);
+    let baseline = (http.open_fds(), http.peak_rss());
+    let mut state = 0x2545_f491_4f6c_dd1d_u64;
+    let garbage: Vec<u8> = (0..256 * 1024)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let floods: Vec<_> = (0..32)
+        .map(|i| {
+            let (addr, garbage) = (http.addr.clone(), garbage.clone());
+            std::thread::spawn(move || {
+                let mut stream = connect(&addr);
+                // A head that never ends for half of them (431), garbage for the others (400); the server
+                // may close before all of it is sent.
+                let head: &[u8] = if i % 2 == 0 { b"GET / HTTP/1.1\r\nX: " } else { b"" };
+                let _ = stream.write_all(head).and_then(|()| stream.write_all(&garbage));
+                let mut response = Vec::new();
+                let _ = stream.read_to_end(&mut response);
+            })
+        })
+        .collect();
+    for flood in floods {
+        flood.join().unwrap();
+    }
+    assert_eq!(http.wait_for_fds(baseline.0), baseline.0, "refused connections were kept");
+    let grown = http.peak_rss().saturating_sub(baseline.1);
+    assert!(grown < 32 * MIB, "32 garbage floods grew the server by {} MiB", grown / MIB);
+    let mut client = connect(&http.addr);
+    client.write_all(b"GET /plaintext HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n").unwrap();
+    let mut response = String::new();
+    client.read_to_string(&mut response).unwrap();
+    assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
+}
+
+/// An echo server allowed 32 descriptors, and 60 clients: accepting fails with EMFILE while the first ones
+/// are connected, the others wait in the backlog, and each is served as descriptors free up. The server
+/// stays up throughout.
+#[test]
+fn echo_serves_past_emfile() {
+    use std::os::unix::process::CommandExt;
+    let mut command = std::process::Command::new(&servers::examples()["echo"]);
+    command.arg("127.0.0.1:0");
+    // SAFETY: the closure runs in the child between fork and exec, and only calls setrlimit, which is
+    // async-signal-safe, on a `rlimit` on its own stack.
+    unsafe {
+        command.pre_exec(|| {
+            let limit = libc::rlimit { rlim_cur: 32, rlim_max: 32 };
+            match libc::setrlimit(libc::RLIMIT_NOFILE, &limit) {
+                0 => Ok(()),
+                _ => Err(io::Error::last_os_error()),
+            }
+        });
+    }
+    let echo = Server::spawn("echo", command);
+    let clients: Vec<TcpStream> = (0..60).map(|_| connect(&echo.addr)).collect();
+    // More clients than descriptors: the server cannot have accepted them all.
+    assert!(echo.open_fds() <= 32);
+    // Each in turn is served and leaves, which frees a descriptor for one that waited.
+    for (i, mut client) in clients.into_iter().enumerate() {
+        round_trip(&mut client, format!("client {i}").as_bytes());
+        client.shutdown(std::net::Shutdown::Write).unwrap();
+        let mut rest = Vec::new();
+        client.read_to_end(&mut rest).unwrap();
+        assert!(rest.is_empty());
+    }
+    let mut late = connect(&echo.addr);
+    round_trip(&mut late, b"after the storm");
+}
+
+// ---- heavy: the explicit group (`cargo test --release --test faults -- --ignored`, run by .ci/run) ------
+
+/// As many connections as the descriptor limit allows (both ends count against it: this process's and the
+/// server's), each echoing: the server holds one descriptor per connection and a few KiB of memory, and
+/// gives every descriptor back when they close.
+#[test]
+#[ignore = "heavy: run by .ci/run with --release -- --ignored"]
+fn echo_holds_as_many_connections_as_the_fd_limit_allows() {
+    let limit = servers::raise_open_file_limit().min(30_000) as usize;
+    let echo = Server::start("echo", &["127.0.0.1:0"]);
+    let (baseline_fds, baseline_rss) = (echo.open_fds(), echo.rss());
+    // The rest of the limit for this process's other descriptors (the group runs one test at a time).
+    let wanted = limit - 256;
+    let mut clients = Vec::with_capacity(wanted);
+    for i in 0..wanted {
+        let mut client = connect(&echo.addr);
+        round_trip(&mut client, &(i as u64).to_le_bytes());
+        clients.push(client);
+    }
+    assert_eq!(echo.open_fds(), baseline_fds + wanted, "one descriptor per connection");
+    let per_connection = echo.rss().saturating_sub(baseline_rss) / wanted as u64;
+    assert!(per_connection < 16 * 1024, "{per_connection} bytes of RSS per idle connection");
+    // Every connection still works.
+    for (i, client) in clients.iter_mut().enumerate().step_by(97) {
+        round_trip(client, &(i as u64).to_le_bytes());
+    }
+    drop(clients);
+    assert_eq!(echo.wait_for_fds(baseline_fds), baseline_fds);
+}
+
+/// 10,000 resets while 64 clients keep echoing: not one of their echoes fails or is wrong, and the server's
+/// descriptors come back to their baseline.
+#[test]
+#[ignore = "heavy: run by .ci/run with --release -- --ignored"]
+fn echo_reset_storm_under_load_loses_nothing() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+    servers::raise_open_file_limit();
+    let echo = Server::start("echo", &["127.0.0.1:0"]);
+    let baseline = echo.open_fds();
+    let (done, echoes) = (Arc::new(AtomicBool::new(false)), Arc::new(AtomicU64::new(0)));
+    let load: Vec<_> = (0..64)
+        .map(|i| {
+            let (addr, done, echoes) = (echo.addr.clone(), done.clone(), echoes.clone());
+            std::thread::spawn(move || {
+                let mut client = connect(&addr);
+                while !done.load(Relaxed) {
+                    round_trip(&mut client, format!("load {i}").as_bytes());
+                    echoes.fetch_add(1, Relaxed);
+                }
+            })
+        })
+        .collect();
+    for i in 0..10_000 {
+        let mut client = connect(&echo.addr);
+        if i % 2 == 1 {
+            client.write_all(&[b'r'; 1024]).unwrap();
+        }
+        reset(client);
+    }
+    done.store(true, Relaxed);
+    for thread in load {
+        thread.join().expect("a loaded client failed");
+    }
+    assert!(echoes.load(Relaxed) > 64, "the load made no progress");
+    assert_eq!(echo.wait_for_fds(baseline), baseline);
+}
+
+/// 200 clients that send 4 MiB each and never read their echo: the server stops reading from them once its
+/// writes back block (it buffers nothing beyond a 4 KiB read per connection), so its memory stays small,
+/// and another client is served meanwhile.
+#[test]
+#[ignore = "heavy: run by .ci/run with --release -- --ignored"]
+fn echo_slow_readers_do_not_grow_the_server() {
+    servers::raise_open_file_limit();
+    let echo = Server::start("echo", &["127.0.0.1:0"]);
+    let baseline = (echo.open_fds(), echo.rss());
+    let slow: Vec<_> = (0..200)
+        .map(|_| {
+            let mut client = connect(&echo.addr);
+            client.set_write_timeout(Some(Duration::from_millis(500))).unwrap();
+            // Writes until the kernel's buffers both ways are full and the write times out.
+            let chunk = [b's'; 64 * 1024];
+            let mut sent = 0;
+            while sent < 4 * MIB && client.write(&chunk).map(|n| sent += n as u64).is_ok() {}
+            client
+        })
+        .collect();
+    let mut other = connect(&echo.addr);
+    round_trip(&mut other, b"served beside the slow readers");
+    let grown = echo.rss().saturating_sub(baseline.1);
+    assert!(grown < 64 * MIB, "200 slow readers grew the server by {} MiB", grown / MIB);
+    drop((slow, other));
+    assert_eq!(echo.wait_for_fds(baseline.0), baseline.0);
+}
+
+/// Runs `example` under valgrind for `session`, ends it, and checks valgrind's report: no memory error, and
+/// nothing definitely or indirectly lost.
+fn under_valgrind(example: &str, session: impl FnOnce(&Server)) {
+    let log = std::env::temp_dir().join(format!("coro-valgrind-{example}-{}.log", std::process::id()));
+    let mut command = std::process::Command::new("valgrind");
+    command
+        .args(["--leak-check=full", "--errors-for-leak-kinds=definite,indirect"])
+        .arg(format!("--log-file={}", log.display()))
+        .arg(&servers::examples()[example])
+        .arg("127.0.0.1:0");
+    let server = Server::spawn(example, command);
+    session(&server);
+    server.stop();
+    let report = std::fs::read_to_string(&log).expect("valgrind's log (is valgrind installed?)");
+    std::fs::remove_file(&log).unwrap();
+    assert!(report.contains("ERROR SUMMARY: 0 errors"), "{report}");
+    assert!(
+        report.contains("definitely lost: 0 bytes") || report.contains("no leaks are possible"),
+        "{report}"
+    );
+}
+
+#[test]
+#[ignore = "needs valgrind: run by .ci/run with --release -- --ignored"]
+fn echo_and_redis_are_clean_under_valgrind() {
+    under_valgrind("echo", |echo| {
+        for i in 0..20 {
+            let mut client = connect(&echo.addr);
+            round_trip(&mut client, format!("message {i}").as_bytes());
+            if i % 5 == 0 {
+                reset(client);
+            }
+        }
+    });
+    under_valgrind("redis", |redis| {
+        let mut connection = redis_connection(redis);
+        redis::cmd("SET").arg("k").arg("v").exec(&mut connection).unwrap();
+        let value: String = redis::cmd("GET").arg("k").query(&mut connection).unwrap();
+        assert_eq!(value, "v");
+        let mut subscriber = connect(&redis.addr);
+        subscriber.write_all(b"SUBSCRIBE news\r\n").unwrap();
+        expect_reply(&mut subscriber, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
+        let receivers: u32 = redis::cmd("PUBLISH").arg("news").arg("hi").query(&mut connection).unwrap();
+        assert_eq!(receivers, 1);
+        expect_reply(&mut subscriber, "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n$2\r\nhi\r\n");
+        let refused = servers::send_and_read_to_end(&redis.addr, b"*1\r\n$-5\r\n");
+        assert_eq!(refused, "-ERR Protocol error: invalid bulk length\r\n");
+    });
+}

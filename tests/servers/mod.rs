@@ -90,10 +90,16 @@ impl Server {
 
     /// [`start`](Self::start) with more environment variables (the servers' settings).
     pub fn start_with(example: &str, args: &[&str], env: &[(&str, &str)]) -> Server {
-        let mut child = Command::new(&examples()[example])
-            .args(args)
+        let mut command = Command::new(&examples()[example]);
+        command.args(args).envs(env.iter().copied());
+        Server::spawn(example, command)
+    }
+
+    /// Starts `command` (an example, possibly under a wrapper such as valgrind) on 2 workers, and waits for
+    /// its `listening on ADDR` line.
+    pub fn spawn(example: &str, mut command: Command) -> Server {
+        let mut child = command
             .env("CORO_WORKERS", "2")
-            .envs(env.iter().copied())
             .stdout(Stdio::piped())
             .spawn()
             .unwrap_or_else(|err| panic!("starting the {example} example: {err}"));
@@ -106,6 +112,13 @@ impl Server {
         let addr =
             addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
         Server { process, addr, _stdout: stdout }
+    }
+
+    /// Ends the server (SIGTERM) and waits for it; its exit status.
+    pub fn stop(mut self) -> std::process::ExitStatus {
+        // SAFETY: as in `Process::drop`: plain integers, our own child not yet waited for.
+        unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
+        self.process.0.wait().expect("waiting for the server")
     }
 
     pub fn port(&self) -> &str {
