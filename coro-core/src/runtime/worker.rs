@@ -634,16 +634,20 @@ fn run_task(cx: &ThreadCx, mut task: Notified) {
     let shared = &*cx.shared;
     let mut lifo_polls = 0;
     loop {
-        let (yielded, exhausted) = coop::budget(|| (task.run(), !coop::has_budget_remaining()));
+        let yielded = coop::budget(|| {
+            let yielded = task.run()?;
+            // One that spent its whole budget goes behind the injector's tasks, if any wait there (see
+            // "Fairness" above).
+            if !shared.inject.is_empty() && !coop::has_budget_remaining() {
+                shared.inject.push(yielded);
+                return None;
+            }
+            Some(yielded)
+        });
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {
-                // It woke itself (see `Schedule::yielded`): behind the queued tasks. One that spent its whole
-                // budget goes behind the injector's too, if any wait there (see "Fairness" above).
-                if exhausted && !shared.inject.is_empty() {
-                    shared.inject.push(yielded);
-                } else {
-                    core.run_queue.push_back(yielded, &shared.inject);
-                }
+                // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
+                core.run_queue.push_back(yielded, &shared.inject);
             }
             if lifo_polls < MAX_LIFO_POLLS {
                 return core.lifo.take();
