@@ -25,6 +25,8 @@
 //! and every coroutine ends when its connection does. Lines are limited to 4 KiB; invalid UTF-8 is shown
 //! with replacement characters.
 
+#[path = "support/accept.rs"]
+mod accept;
 #[path = "support/read_buf.rs"]
 mod read_buf;
 
@@ -145,23 +147,15 @@ fn main() -> io::Result<()> {
     println!("chat server listening on {}", listener.local_addr()?);
     let (events, hub_events) = chan::bounded(1024);
     drop(coro::spawn!(hub(hub_events)));
-    for id in 0u64.. {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
-                if let Err(err) = stream.set_nodelay(true) {
-                    eprintln!("{peer}: {err}");
-                    continue;
-                }
-                let events = events.clone();
-                drop(coro::spawn!(move || {
-                    if let Err(err) = client(stream, id, events) {
-                        eprintln!("{peer}: {err}");
-                    }
-                }));
+    let mut next_id = 0u64;
+    accept::accept_forever(&listener, |stream, peer| {
+        next_id += 1;
+        let (id, events) = (next_id, events.clone());
+        drop(coro::spawn!(move || {
+            if let Err(err) = client(stream, id, events) {
+                eprintln!("{peer}: {err}");
             }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
-    unreachable!("the client ids ran out")
+        }));
+    });
+    Ok(())
 }

@@ -20,6 +20,9 @@
 //! through the proxy. When a copy fails (a reset), it shuts both sockets down entirely, which ends the other
 //! copy too: a relay never outlives its connections.
 
+#[path = "support/accept.rs"]
+mod accept;
+
 use coro::net::{Shutdown, TcpListener, TcpStream};
 use std::io;
 use std::sync::Arc;
@@ -71,22 +74,13 @@ fn main() -> io::Result<()> {
     let listener = TcpListener::bind(listen.as_str())?;
     println!("proxy listening on {}, forwarding to {upstream}", listener.local_addr()?);
     let upstream: Arc<str> = upstream.into();
-    loop {
-        match listener.accept() {
-            Ok((client, peer)) => {
-                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
-                if let Err(err) = client.set_nodelay(true) {
-                    eprintln!("{peer}: {err}");
-                    continue;
-                }
-                let upstream = upstream.clone();
-                drop(coro::spawn!(move || {
-                    if let Err(err) = relay(client, upstream) {
-                        eprintln!("{peer}: {err}");
-                    }
-                }));
+    accept::accept_forever(&listener, |client, peer| {
+        let upstream = upstream.clone();
+        drop(coro::spawn!(move || {
+            if let Err(err) = relay(client, upstream) {
+                eprintln!("{peer}: {err}");
             }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
+        }));
+    });
+    Ok(())
 }

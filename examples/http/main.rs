@@ -33,7 +33,9 @@
 
 mod date;
 mod parse;
-// Shared with the other servers: a module of no single example, so included by path.
+// Shared with the other servers: modules of no single example, so included by path.
+#[path = "../support/accept.rs"]
+mod accept;
 #[path = "../support/linger.rs"]
 mod linger;
 #[path = "../support/read_buf.rs"]
@@ -297,17 +299,6 @@ fn main() -> io::Result<()> {
     };
     let listener = TcpListener::bind(addr.as_str())?;
     println!("http server listening on {}", listener.local_addr()?);
-    loop {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
-                if let Err(err) = stream.set_nodelay(true) {
-                    eprintln!("{peer}: {err}");
-                    continue;
-                }
-                drop(coro::spawn!(serve(stream, timeouts)));
-            }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
+    accept::accept_forever(&listener, |stream, _peer| drop(coro::spawn!(serve(stream, timeouts))));
+    Ok(())
 }

@@ -40,7 +40,9 @@ mod commands;
 mod pubsub;
 mod resp;
 mod store;
-// Shared with the other servers: a module of no single example, so included by path.
+// Shared with the other servers: modules of no single example, so included by path.
+#[path = "../support/accept.rs"]
+mod accept;
 #[path = "../support/linger.rs"]
 mod linger;
 #[path = "../support/read_buf.rs"]
@@ -348,18 +350,10 @@ fn main() -> io::Result<()> {
     println!("redis server listening on {}", listener.local_addr()?);
     let idle_timeout = timeouts::from_env("REDIS_TIMEOUT", None);
     let server = Arc::new(Server { idle_timeout, ..Server::default() });
-    for id in 0u64.. {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
-                if let Err(err) = stream.set_nodelay(true) {
-                    eprintln!("{peer}: {err}");
-                    continue;
-                }
-                drop(coro::spawn!(serve(stream, server.clone(), id)));
-            }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
-    unreachable!("the connection ids ran out")
+    let mut next_id = 0u64;
+    accept::accept_forever(&listener, |stream, _peer| {
+        next_id += 1;
+        drop(coro::spawn!(serve(stream, server.clone(), next_id)));
+    });
+    Ok(())
 }
