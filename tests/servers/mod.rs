@@ -98,9 +98,12 @@ impl Server {
     /// Starts `command` (an example, possibly under a wrapper such as valgrind) on 2 workers, and waits for
     /// its `listening on ADDR` line.
     pub fn spawn(example: &str, mut command: Command) -> Server {
+        // Standard error is discarded: the servers report every connection that fails there, and the fault
+        // tests fail thousands on purpose. A server's failures show in what the tests check.
         let mut child = command
             .env("CORO_WORKERS", "2")
             .stdout(Stdio::piped())
+            .stderr(Stdio::null())
             .spawn()
             .unwrap_or_else(|err| panic!("starting the {example} example: {err}"));
         let mut stdout = BufReader::new(child.stdout.take().expect("piped stdout"));
