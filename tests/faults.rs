@@ -287,6 +287,36 @@ fn http_times_out_slow_heads_and_idle_connections() {
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n") && response.ends_with("Hello, World!"), "{response}");
 }
 
+/// With `PROXY_TIMEOUT`, a relay that moves bytes one way only (to an upstream that never answers) stays
+/// open past the timeout; once nothing moves either way for the timeout, it is closed, and both of its
+/// sockets with it.
+#[test]
+fn proxy_closes_relays_idle_both_ways() {
+    let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let sink_addr = sink.local_addr().unwrap().to_string();
+    let proxy = Server::start_with("proxy", &["127.0.0.1:0", &sink_addr], &[("PROXY_TIMEOUT", "0.5")]);
+    let baseline = proxy.open_fds();
+    let mut client = connect(&proxy.addr);
+    let (mut upstream, _) = sink.accept().unwrap();
+    upstream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    // A byte every 100 ms for 1.5 s, three times the timeout: one direction busy, the other silent.
+    for _ in 0..15 {
+        client.write_all(b"x").unwrap();
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut received = [0; 15];
+    upstream.read_exact(&mut received).unwrap();
+    client.set_nonblocking(true).unwrap();
+    let still_open = client.read(&mut [0; 1]).unwrap_err();
+    assert_eq!(still_open.kind(), io::ErrorKind::WouldBlock, "the relay closed while bytes were moving");
+    // Now idle both ways: the proxy ends the relay (within the client's 10 s read timeout).
+    client.set_nonblocking(false).unwrap();
+    let mut rest = Vec::new();
+    client.read_to_end(&mut rest).expect("the proxy closes the idle relay");
+    assert_eq!(upstream.read(&mut [0; 1]).unwrap(), 0, "the upstream connection was closed too");
+    assert_eq!(proxy.wait_for_fds(baseline), baseline);
+}
+
 /// With `REDIS_TIMEOUT`, an idle client is disconnected, a subscribed one is not.
 #[test]
 fn redis_disconnects_idle_clients_but_not_subscribers() {
