@@ -317,6 +317,59 @@ fn proxy_closes_relays_idle_both_ways() {
     assert_eq!(proxy.wait_for_fds(baseline), baseline);
 }
 
+/// Reads the server's first line (a chat welcome) byte by byte, leaving the rest unread.
+fn read_first_line(stream: &mut TcpStream) -> String {
+    let mut line = Vec::new();
+    let mut byte = [0; 1];
+    while byte[0] != b'\n' {
+        stream.read_exact(&mut byte).unwrap();
+        line.push(byte[0]);
+    }
+    String::from_utf8(line).unwrap()
+}
+
+/// A client that pipelines requests and never reads a response: once the server's write of responses has
+/// waited `HTTP_SEND_TIMEOUT`, the connection is dropped, while the client still holds its end.
+#[test]
+fn http_drops_clients_that_take_no_responses() {
+    let http = Server::start_with("http", &["127.0.0.1:0"], &[("HTTP_SEND_TIMEOUT", "0.5")]);
+    let baseline = http.open_fds();
+    let mut client = connect(&http.addr);
+    client.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let requests = b"GET /plaintext HTTP/1.1\r\nHost: a\r\n\r\n".repeat(1000);
+    // 200,000 requests, 28 MB of responses: far more than the sockets' buffers. The server stops reading
+    // once its writes block, and then so do the client's.
+    for _ in 0..200 {
+        if client.write_all(&requests).is_err() {
+            break;
+        }
+    }
+    assert_eq!(http.wait_for_fds(baseline), baseline, "the client that reads nothing is still held");
+    drop(client);
+}
+
+/// A chat client that reads nothing while another floods the room: the hub drops it when its outbox fills,
+/// and its writer, blocked on the full socket, gives up after `CHAT_SEND_TIMEOUT`, which ends the
+/// connection (before, it was held for as long as the client kept it open).
+#[test]
+fn chat_drops_clients_that_read_nothing() {
+    let chat = Server::start_with("chat", &["127.0.0.1:0"], &[("CHAT_SEND_TIMEOUT", "0.5")]);
+    let baseline = chat.open_fds();
+    let mut silent = connect(&chat.addr);
+    assert!(read_first_line(&mut silent).starts_with("*** welcome"));
+    let mut talker = connect(&chat.addr);
+    assert!(read_first_line(&mut talker).starts_with("*** welcome"));
+    talker.set_write_timeout(Some(Duration::from_secs(2))).unwrap();
+    let line = format!("{}\n", "x".repeat(4000));
+    for _ in 0..3000 {
+        if talker.write_all(line.as_bytes()).is_err() {
+            break;
+        }
+    }
+    assert_eq!(chat.wait_for_fds(baseline + 1), baseline + 1, "the silent client is still held");
+    drop((silent, talker));
+}
+
 /// With `REDIS_TIMEOUT`, an idle client is disconnected, a subscribed one is not.
 #[test]
 fn redis_disconnects_idle_clients_but_not_subscribers() {

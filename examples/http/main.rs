@@ -10,8 +10,9 @@
 //! ```
 //!
 //! It prints `http server listening on ADDR` once it accepts connections. A client gets 60 s to send a request
-//! head (then 408) and a kept-alive connection 75 s of idleness, as nginx's defaults; `HTTP_HEADER_TIMEOUT`
-//! and `HTTP_KEEPALIVE_TIMEOUT` (seconds, 0 for none) change them.
+//! head (then 408), a kept-alive connection 75 s of idleness, and a client that takes no response bytes 60 s
+//! before it is dropped, as nginx's defaults; `HTTP_HEADER_TIMEOUT`, `HTTP_KEEPALIVE_TIMEOUT` and
+//! `HTTP_SEND_TIMEOUT` (seconds, 0 for none) change them.
 //!
 //! # Design
 //!
@@ -60,11 +61,16 @@ const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
 /// default; `HTTP_KEEPALIVE_TIMEOUT` in seconds, 0 for none): then it is closed.
 const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(75);
 
+/// How long a write of responses may wait for the client to take bytes (nginx's `send_timeout`, 60 s by
+/// default; `HTTP_SEND_TIMEOUT` in seconds, 0 for none): then the connection is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The connection timeouts in force (`None`: no limit).
 #[derive(Debug, Clone, Copy)]
 struct Timeouts {
     header: Option<Duration>,
     keep_alive: Option<Duration>,
+    send: Option<Duration>,
 }
 
 #[derive(serde::Serialize)]
@@ -76,6 +82,7 @@ struct Message {
 /// passes.
 #[coro::coroutine]
 fn serve(mut stream: TcpStream, timeouts: Timeouts) -> io::Result<()> {
+    stream.set_write_timeout(timeouts.send)?;
     let mut input = ReadBuf::new(4096, HEAD_LIMIT);
     let mut output = Responses::default();
     // When the first byte of the request being received arrived; `None` between requests.
@@ -296,6 +303,7 @@ fn main() -> io::Result<()> {
     let timeouts = Timeouts {
         header: timeouts::from_env("HTTP_HEADER_TIMEOUT", Some(HEADER_TIMEOUT)),
         keep_alive: timeouts::from_env("HTTP_KEEPALIVE_TIMEOUT", Some(KEEPALIVE_TIMEOUT)),
+        send: timeouts::from_env("HTTP_SEND_TIMEOUT", Some(SEND_TIMEOUT)),
     };
     let listener = TcpListener::bind(addr.as_str())?;
     println!("http server listening on {}", listener.local_addr()?);

@@ -1,4 +1,4 @@
-//! Timeouts read from the environment (shared by the `http`, `redis` and `proxy` examples).
+//! Timeouts read from the environment (shared by the `http`, `redis`, `chat` and `proxy` examples).
 
 use std::time::Duration;
 
