@@ -252,7 +252,7 @@ fn redis_connection(redis: &Server) -> redis::Connection {
 /// after a response is closed quietly once the keep-alive timeout has passed.
 #[test]
 fn http_times_out_slow_heads_and_idle_connections() {
-    let env = [("HTTP_HEADER_TIMEOUT", "0.5"), ("HTTP_KEEPALIVE_TIMEOUT", "0.5")];
+    let env = [("HTTP_HEADER_TIMEOUT", "0.5"), ("HTTP_KEEPALIVE_TIMEOUT", "2")];
     let http = Server::start_with("http", &["127.0.0.1:0"], &env);
     let mut slowloris = connect(&http.addr);
     let head =
@@ -294,17 +294,17 @@ fn http_times_out_slow_heads_and_idle_connections() {
 fn proxy_closes_relays_idle_both_ways() {
     let sink = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let sink_addr = sink.local_addr().unwrap().to_string();
-    let proxy = Server::start_with("proxy", &["127.0.0.1:0", &sink_addr], &[("PROXY_TIMEOUT", "0.5")]);
+    let proxy = Server::start_with("proxy", &["127.0.0.1:0", &sink_addr], &[("PROXY_TIMEOUT", "2")]);
     let baseline = proxy.open_fds();
     let mut client = connect(&proxy.addr);
     let (mut upstream, _) = sink.accept().unwrap();
     upstream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    // A byte every 100 ms for 1.5 s, three times the timeout: one direction busy, the other silent.
-    for _ in 0..15 {
+    // A byte every 100 ms for 5 s, two and a half times the timeout: one direction busy, the other silent.
+    for _ in 0..50 {
         client.write_all(b"x").unwrap();
         std::thread::sleep(Duration::from_millis(100));
     }
-    let mut received = [0; 15];
+    let mut received = [0; 50];
     upstream.read_exact(&mut received).unwrap();
     client.set_nonblocking(true).unwrap();
     let still_open = client.read(&mut [0; 1]).unwrap_err();
@@ -373,7 +373,7 @@ fn chat_drops_clients_that_read_nothing() {
 /// With `REDIS_TIMEOUT`, an idle client is disconnected, a subscribed one is not.
 #[test]
 fn redis_disconnects_idle_clients_but_not_subscribers() {
-    let redis = Server::start_with("redis", &["127.0.0.1:0"], &[("REDIS_TIMEOUT", "0.5")]);
+    let redis = Server::start_with("redis", &["127.0.0.1:0"], &[("REDIS_TIMEOUT", "2")]);
     let mut subscriber = connect(&redis.addr);
     subscriber.write_all(b"SUBSCRIBE news\r\n").unwrap();
     expect_reply(&mut subscriber, "*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n");
