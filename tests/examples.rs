@@ -9,7 +9,7 @@
 
 mod servers;
 
-use servers::{Process, Server, connect, examples, expect_reply, send_and_read_to_end};
+use servers::{Process, Server, connect, examples, expect_reply, redis_connection, send_and_read_to_end};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{ChildStdin, ChildStdout, Command, Stdio};
@@ -280,14 +280,6 @@ fn http_serves_wrk_without_errors_pipelined_or_not() {
 }
 
 // ---- redis ---------------------------------------------------------------------------------------------
-
-/// A connection of the Redis client library to `redis`.
-fn redis_connection(redis: &Server) -> redis::Connection {
-    let client = redis::Client::open(format!("redis://{}/", redis.addr)).expect("a redis:// address");
-    let connection = client.get_connection().expect("connecting to the example");
-    connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    connection
-}
 
 /// Runs `args` on `connection` and shows the reply as redis-cli does: errors as `ERR ...`, nil as an
 /// empty line, arrays one element per line.

@@ -12,7 +12,7 @@
 mod servers;
 
 use coro::io::BufRead as _;
-use servers::{Server, connect, expect_reply};
+use servers::{Server, connect, expect_reply, redis_connection};
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
@@ -237,12 +237,6 @@ fn redis_writes_replies_as_a_pipelined_batch_grows() {
     }
     let grown = redis.peak_rss().saturating_sub(baseline);
     assert!(grown < 16 * MIB, "the flood grew the server by {} MiB", grown / MIB);
-}
-
-/// A connection of the Redis client library to `redis`.
-fn redis_connection(redis: &Server) -> redis::Connection {
-    let client = redis::Client::open(format!("redis://{}/", redis.addr)).expect("a redis:// address");
-    client.get_connection().expect("connecting to the example")
 }
 
 // ---- timeouts ------------------------------------------------------------------------------------------

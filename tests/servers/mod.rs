@@ -187,6 +187,14 @@ pub fn send_and_read_to_end(addr: &str, request: &[u8]) -> String {
     String::from_utf8_lossy(&response).into_owned()
 }
 
+/// A connection of the Redis client library to a `redis` example, with a read timeout.
+pub fn redis_connection(redis: &Server) -> redis::Connection {
+    let client = redis::Client::open(format!("redis://{}/", redis.addr)).expect("a redis:// address");
+    let connection = client.get_connection().expect("connecting to the example");
+    connection.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    connection
+}
+
 /// Reads exactly `expected.len()` bytes and checks them.
 pub fn expect_reply(stream: &mut TcpStream, expected: &str) {
     let mut reply = vec![0; expected.len()];
