@@ -202,7 +202,7 @@ fn redis_drops_subscribers_that_do_not_read_and_stays_small() {
     // The first messages reached all four; the last reached none: they were all cut off.
     assert_eq!((receivers[0], receivers[19]), (4, 0), "{receivers:?}");
     let peak = redis.peak_rss();
-    assert!(peak < 128 * MIB, "peak RSS {} MiB", peak / MIB);
+    assert!(peak < 96 * MIB, "peak RSS {} MiB", peak / MIB);
     // The subscribers find their connection ended, after at most what fit in the limit and the kernel.
     for mut subscriber in subscribers {
         let mut sink = vec![0; 1 << 20];

@@ -111,7 +111,7 @@ fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> 
     let delivery = coro::spawn!(deliver(writer, inbox));
     loop {
         let step = connection.read_and_run(&mut reader)?;
-        if !connection.out.is_empty() && !outbox.offer(std::mem::take(&mut connection.out).into()) {
+        if !connection.out.is_empty() && !outbox.offer(Arc::new(std::mem::take(&mut connection.out))) {
             break; // the writer is gone (the socket failed), or the client passed its output limit
         }
         if !matches!(step, Step::Open) {

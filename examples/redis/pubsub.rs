@@ -22,8 +22,9 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::*};
 use std::sync::{Arc, Mutex};
 
 /// A reply frame (or several) on its way to a subscribed connection's socket; a published message's frame
-/// is shared by every subscriber.
-pub type Frame = Arc<[u8]>;
+/// is shared by every subscriber. (An `Arc<Vec<u8>>` rather than an `Arc<[u8]>`: made from the `Vec` it was
+/// written into without copying it, which counts for a message of many MiB.)
+pub type Frame = Arc<Vec<u8>>;
 
 /// The most bytes that may wait for a subscribed connection's socket (Redis's hard limit for pub/sub
 /// clients); past it, the connection is dropped.
@@ -148,7 +149,7 @@ impl PubSub {
         bulk(&mut frame, b"message");
         bulk(&mut frame, channel);
         bulk(&mut frame, message);
-        let frame: Frame = frame.into();
+        let frame: Frame = Arc::new(frame);
         let channels = self.channels();
         let subscribers = channels.get(channel).map_or(&[][..], Vec::as_slice);
         subscribers.iter().filter(|subscriber| subscriber.outbox.offer(frame.clone())).count()
