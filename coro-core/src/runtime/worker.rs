@@ -35,6 +35,18 @@
 //! goes to the injector.
 //! Making work stealable wakes at most one sleeper ([`Idle::worker_to_notify`]).
 //!
+//! # Fairness
+//!
+//! A task that wakes many others (a hub fanning a message out to a thousand connections) fills the run
+//! queue, and the overflow goes to the injector, which a busy worker reads only once per
+//! [`GLOBAL_INTERVAL`] ticks. If that task then ran out of budget and went back to the run queue, it would
+//! run again, and wake the same tasks again, long before the ones in the injector had their turn: those
+//! would fall further behind every round (a chat hub dropped most of its readers as too slow that way).
+//! So a task that yields having spent its whole budget goes behind everything waiting: to the back of the
+//! injector whenever tasks wait there, where the workers take it in turn after the tasks it woke. A task
+//! that yields before its budget is spent (`yield_now`, a wake of its own) goes to the run queue as usual,
+//! and an empty injector (the common case) costs one atomic load.
+//!
 //! The thread-local [`ThreadCx`] tells `spawn` and the wakers which runtime and worker the current thread
 //! belongs to. The core sits in a `RefCell` inside it; the loop borrows it only between polls, so a wake from
 //! inside a poll can borrow it to reach the LIFO slot. Parking takes the parker out of the core first, so a
@@ -622,7 +634,16 @@ fn run_task(cx: &ThreadCx, mut task: Runnable) {
     let shared = &*cx.shared;
     let mut lifo_polls = 0;
     loop {
-        let yielded = coop::budget(|| task.run());
+        let yielded = coop::budget(|| {
+            let yielded = task.run()?;
+            // One that spent its whole budget goes behind the injector's tasks, if any wait there (see
+            // "Fairness" above).
+            if !shared.inject.is_empty() && !coop::has_budget_remaining() {
+                shared.inject.push(yielded);
+                return None;
+            }
+            Some(yielded)
+        });
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {
                 // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
