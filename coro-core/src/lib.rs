@@ -34,5 +34,6 @@ pub use block_on::block_on;
 pub use runtime::{
     Builder, Join, JoinError, JoinHandle, Runtime, Spawnable, run, spawn, spawn_blocking, spawn_local,
 };
+pub use runtime::{Handle, RuntimeMetrics};
 pub use suspend::{Suspend, wait};
 pub use yield_now::{YieldNow, yield_now};

@@ -10,7 +10,7 @@
 
 use crate::reactor::Driver;
 use crate::reactor::park::Parker;
-use coro_core::JoinHandle;
+use coro_core::{Handle, JoinHandle, RuntimeMetrics};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -126,6 +126,26 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         self.inner().spawn(future)
+    }
+
+    /// A handle to this runtime, to spawn onto it or run futures with it from any thread; sockets and timers
+    /// created through it use this runtime's reactor. See [`coro_core::Handle`].
+    pub fn handle(&self) -> Handle {
+        self.inner().handle()
+    }
+
+    /// The runtime's counters and queue depths (see [`RuntimeMetrics`]).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.inner().metrics()
+    }
+
+    /// Shuts the runtime down gracefully: no new tasks, the tasks alive get until `timeout` to finish (their
+    /// sockets and timers keep working meanwhile), then the rest are cancelled; returns once every task is
+    /// dropped, then shuts the reactor down. See [`coro_core::Runtime::shutdown_timeout`].
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(inner) = self.inner.take() {
+            inner.shutdown_timeout(timeout);
+        }
     }
 }
 

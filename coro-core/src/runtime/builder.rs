@@ -1,9 +1,11 @@
 //! `Runtime`, its `Builder`, and `block_on`.
 
 use super::blocking::Pool;
+use super::handle::Handle;
+use super::metrics::RuntimeMetrics;
 use super::park::{Park, Parker};
 use super::task::JoinHandle;
-use super::timer::Timer;
+use super::timer::{Deadline, Timer};
 use super::worker::{self, Core, MainWaker, Shared, ThreadCx};
 use crate::loom::AtomicBool;
 use std::any::Any;
@@ -15,7 +17,7 @@ use std::marker::PhantomData;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The environment variable that overrides the default number of workers.
 pub const WORKERS_ENV: &str = "CORO_WORKERS";
@@ -178,7 +180,10 @@ fn worker_main(shared: Arc<Shared>, index: usize, core: Box<Core>) {
 /// The thread that builds it is worker 0: it runs tasks while inside [`block_on`](Runtime::block_on), and
 /// only then (tasks queued on it meanwhile are stolen by the other workers; its `spawn_local` tasks wait for
 /// the next `block_on`). That is why a `Runtime` is not `Send`: its worker 0 and the `!Send` tasks pinned to
-/// it belong to the thread that built it. With `workers(1)` the runtime starts no thread at all.
+/// it belong to the thread that built it (moving it would run or drop those `spawn_local` futures on another
+/// thread). To use a runtime from other threads, give them a [`Handle`] ([`Runtime::handle`]): it is
+/// `Clone + Send + Sync`, spawns from any thread and runs futures on non-runtime threads with
+/// [`Handle::block_on`]. With `workers(1)` the runtime starts no thread at all.
 ///
 /// Dropping the runtime shuts it down: every task still alive is cancelled (its future dropped, on its own
 /// worker for `spawn_local` tasks), `join()` on it reports cancellation, and the drop waits for the worker
@@ -263,6 +268,43 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         self.shared.spawn(future)
+    }
+
+    /// A handle to this runtime, to spawn onto it or run futures with it from any thread.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.shared.clone())
+    }
+
+    /// The runtime's counters and queue depths (see [`RuntimeMetrics`]).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.shared.clone())
+    }
+
+    /// Shuts the runtime down gracefully: new tasks are refused from now on (spawning returns a handle
+    /// whose `join()` reports cancellation), the tasks alive get until `timeout` to finish (this thread
+    /// runs them too, as worker 0), then those still alive are cancelled, as when the runtime is dropped.
+    /// Returns once every task has finished or been dropped, the worker threads have exited, and the
+    /// blocking closures that had started have returned.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = coro_core::Runtime::builder().workers(2).build().unwrap();
+    /// let quick = rt.spawn(async { coro_core::yield_now().await; 1 });
+    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_millis(50));
+    /// assert!(quick.is_finished() && stuck.is_finished());
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.shared.begin_closing();
+        let shared = self.shared.clone();
+        let mut deadline = Deadline::new(Instant::now() + timeout);
+        self.block_on(std::future::poll_fn(|cx| {
+            if shared.poll_drained(cx.waker()) {
+                return Poll::Ready(());
+            }
+            deadline.poll(cx)
+        }));
     }
 
     #[cfg(all(test, not(loom)))]

@@ -54,6 +54,7 @@ use super::blocking::Pool;
 use super::coop;
 use super::idle::Idle;
 use super::inject::Inject;
+use super::metrics::{Counters, bump};
 use super::park::{Park, Unpark};
 use super::queue::{self, Overflow};
 use super::task::list::OwnedList;
@@ -65,6 +66,7 @@ use std::fmt;
 use std::future::Future;
 use std::ptr;
 use std::sync::Arc;
+use std::task::Waker;
 
 /// Ticks between two checks of the injector and inbox ahead of local work.
 pub(crate) const GLOBAL_INTERVAL: u32 = 61;
@@ -86,7 +88,12 @@ pub(crate) struct Shared {
     pub(crate) blocking: Pool,
     pub(crate) extension: Option<super::Extension>,
     pub(crate) timer: Option<Arc<dyn super::Timer>>,
+    pub(crate) counters: Counters,
     shutdown: AtomicBool,
+    /// Set by [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout): new tasks are refused, and
+    /// every completion wakes `drained`, the waiter that returns once no task is alive.
+    closing: AtomicBool,
+    drained: Mutex<Option<Waker>>,
 }
 
 /// The part of a worker other threads may touch.
@@ -102,6 +109,13 @@ pub(crate) struct Remote {
 struct Inbox {
     tasks: VecDeque<Notified>,
     closed: bool,
+}
+
+impl Remote {
+    /// The tasks in the worker's run queue.
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.steal.len()
+    }
 }
 
 /// A worker's private state.
@@ -126,6 +140,8 @@ pub(crate) struct ThreadCx {
     /// meanwhile, handed to the injector in one batch when it returns (see [`dispatching`]).
     in_driver: Cell<bool>,
     dispatched: RefCell<Vec<Notified>>,
+    /// The task this worker is polling (its [`Id`](crate::task::Id)), 0 between polls.
+    pub(crate) current_task: Cell<u64>,
 }
 
 thread_local! {
@@ -148,6 +164,7 @@ impl ThreadCx {
             core: RefCell::new(core),
             in_driver: Cell::new(false),
             dispatched: RefCell::new(Vec::new()),
+            current_task: Cell::new(0),
         }
     }
 
@@ -185,6 +202,11 @@ impl ThreadCx {
         }
     }
 
+    /// Whether this thread drives a worker (rather than being a blocking-pool or `Handle::block_on` thread).
+    pub(crate) fn is_worker(&self) -> bool {
+        self.worker.is_some()
+    }
+
     pub(crate) fn take_core(&self) -> Option<Box<Core>> {
         self.core.borrow_mut().take()
     }
@@ -201,6 +223,7 @@ impl ThreadCx {
             )
         };
         let scheduler = LocalScheduler { shared: self.shared.clone(), index };
+        bump(&self.shared.counters.workers[index].spawned);
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
         // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
         // `Notified` dropped elsewhere does not cancel it there.
@@ -256,7 +279,10 @@ impl Shared {
             blocking,
             extension,
             timer,
+            counters: Counters::new(n),
             shutdown: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
+            drained: Mutex::new(None),
         });
         (shared, cores)
     }
@@ -283,8 +309,43 @@ impl Shared {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
         // owned list if it ever waits; during shutdown, it is cancelled where its `Notified` is dropped.
         let (notified, join) = unsafe { task::new_task(future, self.clone()) };
+        match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, &**self))) {
+            Some(index) => bump(&self.counters.workers[index].spawned),
+            None => _ = self.counters.spawned_elsewhere.fetch_add(1, Release),
+        }
+        if self.closing.load(Relaxed) {
+            // `shutdown_timeout` is draining the runtime: no new tasks.
+            notified.shutdown();
+            return join;
+        }
         self.schedule_from(cx, notified, Placement::Back);
         join
+    }
+
+    /// Counts a completed task (its future dropped), on the thread that completed it.
+    fn count_completion(&self) {
+        with_current(|cx| match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, self))) {
+            Some(index) => bump(&self.counters.workers[index].completed),
+            None => _ = self.counters.completed_elsewhere.fetch_add(1, Release),
+        });
+        if self.closing.load(Relaxed) {
+            let waker = lock(&self.drained).take();
+            if let Some(waker) = waker {
+                waker.wake();
+            }
+        }
+    }
+
+    /// Refuses new tasks from now on (see [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout)).
+    pub(crate) fn begin_closing(&self) {
+        self.closing.store(true, SeqCst);
+    }
+
+    /// Whether every task has completed; if not, `waker` is woken at the next completion. Only after
+    /// [`begin_closing`](Shared::begin_closing).
+    pub(crate) fn poll_drained(&self, waker: &Waker) -> bool {
+        *lock(&self.drained) = Some(waker.clone());
+        self.counters.live_tasks() == 0
     }
 
     /// Schedules a task of this runtime from a thread whose context is `cx`: into that worker's core if the
@@ -385,6 +446,10 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: &Task) -> Option<Task> {
         self.owned.remove(task)
     }
+
+    fn completed(&self) {
+        self.count_completion();
+    }
 }
 
 /// The scheduler of a `spawn_local` task: its runtime and the worker it is pinned to.
@@ -409,6 +474,10 @@ impl Schedule for LocalScheduler {
 
     fn release(&self, task: &Task) -> Option<Task> {
         self.shared.remotes[self.index].locals.remove(task)
+    }
+
+    fn completed(&self) {
+        self.shared.count_completion();
     }
 }
 
@@ -524,6 +593,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                bump(&shared.counters.workers[self.index].steals);
                 return Some(task);
             }
         }
@@ -620,9 +690,13 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
 /// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
 fn run_task(cx: &ThreadCx, mut task: Notified) {
     let shared = &*cx.shared;
+    let counters = &shared.counters.workers[cx.worker.expect("tasks run on workers")];
     let mut lifo_polls = 0;
     loop {
+        bump(&counters.polls);
+        cx.current_task.set(task.id());
         let yielded = coop::budget(|| task.run());
+        cx.current_task.set(0);
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {
                 // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
@@ -699,6 +773,7 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
         (core.index, core.park.take().expect("parker missing"), searching)
     });
     let remote = &shared.remotes[index];
+    bump(&shared.counters.workers[index].parks);
     if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_stealable_work() {
         shared.notify_parked();
     }

@@ -68,6 +68,9 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
     /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
     fn release(&self, task: &Task) -> Option<Task>;
+
+    /// Called once per task, on the thread that completed it (its future dropped), to count it.
+    fn completed(&self) {}
 }
 
 /// Where a runnable task goes in the current worker's queues.
@@ -156,6 +159,11 @@ impl Notified {
 
     pub(crate) fn into_raw(self) -> NonNull<Header> {
         ManuallyDrop::new(self).0.ptr
+    }
+
+    /// The task's [`Id`](crate::task::Id): its address, unique among live tasks.
+    pub(crate) fn id(&self) -> u64 {
+        self.0.ptr.as_ptr() as usize as u64
     }
 
     /// Polls the task once (or cancels it, if it was cancelled), consuming this reference. Returns the task

@@ -338,6 +338,7 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     let snapshot = cell.header.state.transition_to_complete();
+    cell.core.scheduler.completed();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here, on the thread that ran the task.
