@@ -11,6 +11,8 @@
 //! - [`yield_now`]: give other coroutines a turn.
 //! - [`sync`]: mutexes, semaphores and the other primitives; [`coro_local!`]: coroutine-local storage.
 //! - [`chan`]: Go-style channels between coroutines (and plain threads).
+//! - [`task`]: [`JoinSet`](task::JoinSet) and the current task's [`id`](task::id); [`Handle`]: a runtime
+//!   reached from any thread.
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
 //! module; it is not a public API.
@@ -22,6 +24,7 @@ mod loom;
 pub mod runtime;
 mod suspend;
 pub mod sync;
+pub mod task;
 #[cfg(test)]
 mod test_util;
 mod wait_list;

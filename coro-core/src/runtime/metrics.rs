@@ -147,7 +147,10 @@ impl fmt::Debug for RuntimeMetrics {
             .field("workers", &n)
             .field("alive_tasks", &self.num_alive_tasks())
             .field("injection_queue_depth", &self.injection_queue_depth())
-            .field("local_queue_depths", &(0..n).map(|i| self.worker_local_queue_depth(i)).collect::<Vec<_>>())
+            .field(
+                "local_queue_depths",
+                &(0..n).map(|i| self.worker_local_queue_depth(i)).collect::<Vec<_>>(),
+            )
             .field("polls", &(0..n).map(|i| self.worker_poll_count(i)).collect::<Vec<_>>())
             .field("steals", &(0..n).map(|i| self.worker_steal_count(i)).collect::<Vec<_>>())
             .field("parks", &(0..n).map(|i| self.worker_park_count(i)).collect::<Vec<_>>())
