@@ -42,9 +42,14 @@ mod wait_group;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use cancel::{CancellationToken, Cancelled, DropGuard};
-pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
+pub use mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
 pub use once_cell::{GetOrInit, OnceCell};
-pub use rwlock::{Read, RwLock, RwLockReadGuard, RwLockWriteGuard, Write};
-pub use semaphore::{Acquire, AcquireError, Semaphore, SemaphorePermit, TryAcquireError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, Read, ReadOwned, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    Write, WriteOwned,
+};
+pub use semaphore::{
+    Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
 pub use wait_group::{Wait, WaitGroup};
