@@ -337,8 +337,9 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    let snapshot = cell.header.state.transition_to_complete();
+    // Counted before the completion is published, so that whoever sees the task complete sees it counted.
     cell.core.scheduler.completed();
+    let snapshot = cell.header.state.transition_to_complete();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here, on the thread that ran the task.
