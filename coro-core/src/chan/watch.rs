@@ -334,3 +334,25 @@ mod tests {
         assert_eq!(*rx.borrow(), 2);
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::{block_on, thread};
+
+    /// A receiver waits for a change while the value is replaced and the sender dropped: it sees the
+    /// change (never a lost wake-up), and then the close.
+    #[test]
+    fn loom_watch_send_wakes_the_waiter() {
+        loom::model(|| {
+            let (tx, mut rx) = channel(0);
+            let t = thread::spawn(move || {
+                tx.send(1).unwrap();
+            });
+            assert_eq!(block_on(rx.changed()), Ok(()));
+            assert_eq!(*rx.borrow_and_update(), 1);
+            assert_eq!(block_on(rx.changed()), Err(RecvError));
+            t.join().unwrap();
+        });
+    }
+}

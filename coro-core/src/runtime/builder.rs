@@ -297,13 +297,23 @@ impl Runtime {
     /// ```
     pub fn shutdown_timeout(self, timeout: Duration) {
         self.shared.begin_closing();
+        // Every completion wakes the wait below. A completion racing with `begin_closing` may miss the flag
+        // (the workers read it without a fence, to keep completions cheap), so the count is also checked
+        // again every `RECHECK`.
+        const RECHECK: Duration = Duration::from_millis(1);
         let shared = self.shared.clone();
         let mut deadline = Deadline::new(Instant::now() + timeout);
+        let mut recheck = Deadline::new(Instant::now() + RECHECK);
         self.block_on(std::future::poll_fn(|cx| {
-            if shared.poll_drained(cx.waker()) {
-                return Poll::Ready(());
+            loop {
+                if shared.poll_drained(cx.waker()) || deadline.poll(cx).is_ready() {
+                    return Poll::Ready(());
+                }
+                if recheck.poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                recheck.reset(Instant::now() + RECHECK);
             }
-            deadline.poll(cx)
         }));
     }
 

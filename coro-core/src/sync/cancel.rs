@@ -306,3 +306,40 @@ mod tests {
         assert!(root.is_cancelled());
     }
 }
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::{block_on, thread};
+
+    /// A waiter on a grandchild races the root's cancellation: it is woken (a lost wake-up deadlocks the
+    /// model), and the tree is cancelled all the way down.
+    #[test]
+    fn loom_cancel_reaches_a_waiting_grandchild() {
+        loom::model(|| {
+            let root = CancellationToken::new();
+            let leaf = root.child_token().child_token();
+            let t = thread::spawn(move || {
+                block_on(leaf.cancelled());
+                assert!(leaf.is_cancelled());
+            });
+            root.cancel();
+            t.join().unwrap();
+        });
+    }
+
+    /// A child dropped while its parent is cancelled: it leaves the parent exactly once, whichever comes
+    /// first, and a later child of the cancelled parent starts cancelled.
+    #[test]
+    fn loom_child_dropped_while_parent_cancels() {
+        loom::model(|| {
+            let root = CancellationToken::new();
+            let child = root.child_token();
+            let t = thread::spawn(move || drop(child));
+            root.cancel();
+            t.join().unwrap();
+            assert!(lock(&root.node.state).children.is_empty());
+            assert!(root.child_token().is_cancelled());
+        });
+    }
+}
