@@ -283,8 +283,8 @@ impl Runtime {
     /// Shuts the runtime down gracefully: new tasks are refused from now on (spawning returns a handle
     /// whose `join()` reports cancellation), the tasks alive get until `timeout` to finish (this thread
     /// runs them too, as worker 0), then those still alive are cancelled, as when the runtime is dropped.
-    /// Returns once every task has finished or been dropped, the worker threads have exited, and the
-    /// blocking closures that had started have returned.
+    /// Returns once every task has finished or been dropped (it looks every millisecond), the worker
+    /// threads have exited, and the blocking closures that had started have returned.
     ///
     /// ```
     /// use std::time::Duration;
@@ -297,16 +297,15 @@ impl Runtime {
     /// ```
     pub fn shutdown_timeout(self, timeout: Duration) {
         self.shared.begin_closing();
-        // Every completion wakes the wait below. A completion racing with `begin_closing` may miss the flag
-        // (the workers read it without a fence, to keep completions cheap), so the count is also checked
-        // again every `RECHECK`.
+        // Completions are counted per worker without a fence or a wake-up, to keep them cheap; the count is
+        // read every `RECHECK` until it reaches zero.
         const RECHECK: Duration = Duration::from_millis(1);
         let shared = self.shared.clone();
         let mut deadline = Deadline::new(Instant::now() + timeout);
         let mut recheck = Deadline::new(Instant::now() + RECHECK);
         self.block_on(std::future::poll_fn(|cx| {
             loop {
-                if shared.poll_drained(cx.waker()) || deadline.poll(cx).is_ready() {
+                if shared.is_drained() || deadline.poll(cx).is_ready() {
                     return Poll::Ready(());
                 }
                 if recheck.poll(cx).is_pending() {

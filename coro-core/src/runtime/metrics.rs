@@ -2,13 +2,16 @@
 //!
 //! # Design
 //!
-//! Each worker counts its own events (task polls, steals, parks, spawns and completions) in a
-//! [`WorkerCounters`] that only the thread driving that worker writes: an increment is a plain load and
-//! store (no locked instruction), on a cache line of its own, so workers never contend and readers only
-//! ever share the line. Readers (a [`RuntimeMetrics`] on any thread) load the counters without stopping
-//! anyone, so a snapshot is a little stale, never torn. Spawns and completions on threads that drive no
-//! worker of the runtime (a plain thread holding a [`Handle`](super::Handle), the blocking pool) go to
-//! two shared atomic counters instead; those paths are not hot.
+//! Each worker counts its own events (task polls, steals, parks, spawns, and the completions of the tasks it
+//! runs) in a [`WorkerCounters`] that only the thread driving that worker writes: an increment is a plain
+//! load and store (no locked instruction), on a cache line of its own, so workers never contend and readers
+//! only ever share the line. Readers (a [`RuntimeMetrics`] on any thread) load the counters without stopping
+//! anyone, so a snapshot is a little stale, never torn. A worker hands its completion counter to the task it
+//! polls, so a completion costs one increment and no look-up of the thread's context; the rare completions
+//! outside a poll (cancellations by a shutdown) find their worker through that context. Spawns and
+//! completions on threads that drive no worker of the runtime (a plain thread holding a
+//! [`Handle`](super::Handle), the blocking pool) go to two shared atomic counters instead; those paths are
+//! not hot.
 //!
 //! Live tasks are counted as spawns minus completions. The counters of completions are read before those of
 //! spawns, each with `Acquire`, and every completion is stored with `Release` after its task was handed

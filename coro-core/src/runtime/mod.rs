@@ -29,7 +29,7 @@ pub mod coop;
 mod handle;
 pub(crate) mod idle;
 pub(crate) mod inject;
-mod metrics;
+pub(crate) mod metrics;
 pub mod park;
 pub(crate) mod queue;
 mod scoped;

@@ -49,12 +49,17 @@
 //! (which cancels the tasks never polled: they are in no list yet).
 //! Then the runtime joins the worker threads and shuts the blocking pool down. Every task is then complete,
 //! its future dropped, and freed as soon as the last `JoinHandle` or waker referring to it goes.
+//!
+//! `Runtime::shutdown_timeout` first sets the closing flag, which makes every spawn cancel its new task at
+//! once, and runs worker 0 until no task is alive (spawns minus completions, counted per worker: see
+//! [`metrics`](super::metrics); checked every millisecond) or the deadline passes; then it shuts down as
+//! above.
 
 use super::blocking::Pool;
 use super::coop;
 use super::idle::Idle;
 use super::inject::Inject;
-use super::metrics::{Counters, bump};
+use super::metrics::{Counters, WorkerCounters, bump};
 use super::park::{Park, Unpark};
 use super::queue::{self, Overflow};
 use super::task::list::OwnedList;
@@ -66,7 +71,6 @@ use std::fmt;
 use std::future::Future;
 use std::ptr;
 use std::sync::Arc;
-use std::task::Waker;
 
 /// Ticks between two checks of the injector and inbox ahead of local work.
 pub(crate) const GLOBAL_INTERVAL: u32 = 61;
@@ -90,10 +94,8 @@ pub(crate) struct Shared {
     pub(crate) timer: Option<Arc<dyn super::Timer>>,
     pub(crate) counters: Counters,
     shutdown: AtomicBool,
-    /// Set by [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout): new tasks are refused, and
-    /// every completion wakes `drained`, the waiter that returns once no task is alive.
+    /// Set by [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout): new tasks are refused.
     closing: AtomicBool,
-    drained: Mutex<Option<Waker>>,
 }
 
 /// The part of a worker other threads may touch.
@@ -228,7 +230,12 @@ impl ThreadCx {
         // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
         // `Notified` dropped elsewhere does not cancel it there.
         let (task, notified, join) = unsafe { task::new_bound_task(future, scheduler) };
-        match self.shared.remotes[index].locals.bind(task) {
+        // Refused while `shutdown_timeout` drains the runtime, as a closed list refuses it.
+        let bound = match self.shared.closing.load(Relaxed) {
+            false => self.shared.remotes[index].locals.bind(task),
+            true => Err(task),
+        };
+        match bound {
             Ok(()) => self.shared.schedule_pinned(index, notified),
             Err(task) => {
                 drop(notified);
@@ -282,7 +289,6 @@ impl Shared {
             counters: Counters::new(n),
             shutdown: AtomicBool::new(false),
             closing: AtomicBool::new(false),
-            drained: Mutex::new(None),
         });
         (shared, cores)
     }
@@ -322,18 +328,12 @@ impl Shared {
         join
     }
 
-    /// Counts a completed task (its future dropped), on the thread that completed it.
+    /// Counts a task completed outside [`run_task`] (cancelled by a shutdown, on any thread).
     fn count_completion(&self) {
         with_current(|cx| match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, self))) {
             Some(index) => bump(&self.counters.workers[index].completed),
             None => _ = self.counters.completed_elsewhere.fetch_add(1, Release),
         });
-        if self.closing.load(Relaxed) {
-            let waker = lock(&self.drained).take();
-            if let Some(waker) = waker {
-                waker.wake();
-            }
-        }
     }
 
     /// Refuses new tasks from now on (see [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout)).
@@ -341,10 +341,8 @@ impl Shared {
         self.closing.store(true, SeqCst);
     }
 
-    /// Whether every task has completed; if not, `waker` is woken at the next completion. Only after
-    /// [`begin_closing`](Shared::begin_closing).
-    pub(crate) fn poll_drained(&self, waker: &Waker) -> bool {
-        *lock(&self.drained) = Some(waker.clone());
+    /// Whether every task has completed (its future dropped).
+    pub(crate) fn is_drained(&self) -> bool {
         self.counters.live_tasks() == 0
     }
 
@@ -645,6 +643,7 @@ impl std::task::Wake for MainWaker {
 /// shutdown. `main` is polled whenever its waker fired.
 pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() -> bool)>) {
     let shared = &*cx.shared;
+    let counters = &shared.counters.workers[cx.worker.expect("`run` drives a worker")];
     loop {
         match main.as_mut() {
             Some((waker, poll_main)) => {
@@ -675,7 +674,7 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
         // before parking rather than park with work waiting.
         let dispatched = maintain_due && maintain(cx);
         match task {
-            Some(task) => run_task(cx, task),
+            Some(task) => run_task(cx, task, counters),
             None if dispatched => {}
             None => park(cx, main.as_ref().map(|(w, _)| &w.woken)),
         }
@@ -688,14 +687,13 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
 }
 
 /// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
-fn run_task(cx: &ThreadCx, mut task: Notified) {
+fn run_task(cx: &ThreadCx, mut task: Notified, counters: &WorkerCounters) {
     let shared = &*cx.shared;
-    let counters = &shared.counters.workers[cx.worker.expect("tasks run on workers")];
     let mut lifo_polls = 0;
     loop {
         bump(&counters.polls);
         cx.current_task.set(task.id());
-        let yielded = coop::budget(|| task.run());
+        let yielded = coop::budget(|| task.run_counted(&counters.completed));
         cx.current_task.set(0);
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {

@@ -53,7 +53,8 @@ pub fn id() -> Id {
     try_id().expect("`coro::task::id` called outside a task")
 }
 
-/// The [`Id`] of the task being polled on this thread, or `None` outside a task.
+/// The [`Id`] of the task being polled on this thread, or `None` outside a task (including on the blocking
+/// pool's threads: a `spawn_blocking` closure has no `Id`).
 pub fn try_id() -> Option<Id> {
     worker::with_current(|cx| match cx?.current_task.get() {
         0 => None,

@@ -43,6 +43,7 @@ mod waker;
 
 pub use join::{Join, JoinError, JoinHandle};
 
+use crate::loom::AtomicU64;
 use raw::{Cell, Header};
 use std::fmt;
 use std::future::Future;
@@ -69,7 +70,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
     fn release(&self, task: &Task) -> Option<Task>;
 
-    /// Called once per task, on the thread that completed it (its future dropped), to count it.
+    /// Counts a task that completed (its future dropped) on a thread with no counter of its own: cancelled
+    /// by a shutdown, or run by [`Notified::run`] rather than by a worker (see [`Notified::run_counted`]).
     fn completed(&self) {}
 }
 
@@ -174,9 +176,20 @@ impl Notified {
     /// `spawn_local` one. The schedulers guarantee it by where they queue each `Notified`.
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
     pub(crate) fn run(self) -> Option<Notified> {
+        self.run_with(None)
+    }
+
+    /// [`run`](Notified::run), counting a completion in `completed`, the runner's own counter (a worker's:
+    /// cheaper than finding it from the completing task through the thread's context).
+    #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
+    pub(crate) fn run_counted(self, completed: &AtomicU64) -> Option<Notified> {
+        self.run_with(Some(completed))
+    }
+
+    fn run_with(self, completed: Option<&AtomicU64>) -> Option<Notified> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.
-        unsafe { (ptr.as_ref().vtable.poll)(ptr) }
+        unsafe { (ptr.as_ref().vtable.poll)(ptr, completed) }
     }
 
     /// Cancels the task instead of running it, consuming this reference.
