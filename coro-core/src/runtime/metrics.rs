@@ -82,7 +82,7 @@ impl Counters {
 /// ```
 ///
 /// The counters are always on: each worker counts its own events on a cache line of its own, with no locked
-/// instruction: about 4 instructions per task poll and 24 per spawned task (BENCHMARKS.md).
+/// instruction: a few instructions per poll and per spawn (BENCHMARKS.md has the measurements).
 #[derive(Clone)]
 pub struct RuntimeMetrics {
     shared: Arc<Shared>,
