@@ -37,16 +37,20 @@
 //! The crate re-exports the three parts of the runtime:
 //! - [`coroutine`] and the other macros (`coro-macros`),
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
-//! - networking under [`net`] (`coro-net`).
+//! - networking under [`net`] (`coro-net`), child processes under [`process`], Unix signals under
+//!   [`signal`], and any other file descriptor through [`io::Async`].
+
+#![warn(missing_docs)]
 
 #[doc(inline)]
 pub use coro_core::*;
 
-/// The runtime with the reactor and timers installed (these shadow `coro_core`'s plain scheduler).
+// The runtime users get is `coro_net`'s: `coro_core`'s scheduler with the reactor and timers installed. These
+// names shadow the glob's `coro_core::{Builder, Runtime, run}`, so each appears once, with the reactor.
 #[doc(inline)]
 pub use coro_net::{Builder, Runtime, run};
 
-/// Time: `sleep`, `sleep_until`, `time::timeout` (and [`timeout!`] for coroutine calls), `time::interval`.
+// Time: `sleep`, `sleep_until`, `time::timeout` (and `timeout!` for coroutine calls), `time::interval`.
 #[doc(inline)]
 pub use coro_net::{sleep, sleep_until, time, timeout};
 
@@ -281,8 +285,42 @@ pub use coro_macros::main;
 /// ```
 pub use coro_macros::test;
 
+/// ```
+/// use coro::io::{Read, Write};
+/// use coro::net::{TcpListener, TcpStream};
+/// use std::io;
+///
+/// #[coro::coroutine]
+/// fn echo_once(listener: TcpListener) -> io::Result<()> {
+///     let (mut stream, _peer) = listener.accept()?; // suspends until a client connects
+///     let mut buf = [0u8; 64];
+///     let n = stream.read(&mut buf)?; // suspends until data arrives
+///     stream.write_all(&buf[..n])
+/// }
+///
+/// #[coro::main(workers = 2)]
+/// fn main() -> io::Result<()> {
+///     let listener = TcpListener::bind("127.0.0.1:0")?;
+///     let addr = listener.local_addr()?;
+///     let server = coro::spawn!(echo_once(listener));
+///     let mut client = TcpStream::connect(addr)?;
+///     client.write_all(b"ping")?;
+///     let mut reply = [0u8; 4];
+///     client.read_exact(&mut reply)?;
+///     assert_eq!(&reply, b"ping");
+///     server.join().unwrap()
+/// }
+/// ```
 #[doc(inline)]
-pub use coro_net::{io, net};
+pub use coro_net::net;
+
+#[doc(inline)]
+pub use coro_net::io;
+
+/// Child processes and Unix signals, whose waits suspend.
+#[cfg(unix)]
+#[doc(inline)]
+pub use coro_net::{process, signal};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.
 #[cfg(doctest)]

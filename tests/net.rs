@@ -6,7 +6,9 @@
 #![deny(warnings)]
 
 use coro::io::BufRead as _;
-use coro::net::{Shutdown, TcpListener, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream};
+use coro::net::{
+    Shutdown, TcpListener, TcpSocket, TcpStream, UdpSocket, UnixDatagram, UnixListener, UnixStream,
+};
 use coro_test_support::join_all;
 use std::io::{self, ErrorKind};
 use std::path::PathBuf;
@@ -197,6 +199,22 @@ fn udp_round_trips() {
     assert_eq!(&buf[..4], b"pong");
 }
 
+#[coro::test(workers = 1)]
+fn udp_socket_options_round_trip() {
+    let socket = UdpSocket::bind("127.0.0.1:0").unwrap();
+    socket.set_multicast_loop_v4(false).unwrap();
+    assert!(!socket.multicast_loop_v4().unwrap());
+    socket.set_multicast_ttl_v4(3).unwrap();
+    assert_eq!(socket.multicast_ttl_v4().unwrap(), 3);
+    socket.set_broadcast(true).unwrap();
+    assert!(socket.broadcast().unwrap());
+    socket.set_ttl(9).unwrap();
+    assert_eq!(socket.ttl().unwrap(), 9);
+    // Not a multicast address: the kernel's error, as std gives it.
+    let err = socket.join_multicast_v4(&"10.0.0.1".parse().unwrap(), &std::net::Ipv4Addr::UNSPECIFIED);
+    assert_eq!(err.unwrap_err().kind(), ErrorKind::InvalidInput);
+}
+
 fn socket_path(name: &str) -> PathBuf {
     let path = std::env::temp_dir().join(format!("coro-test-{}-{name}.sock", std::process::id()));
     let _ = std::fs::remove_file(&path);
@@ -208,7 +226,7 @@ fn unix_stream_round_trip() {
     let path = socket_path("stream");
     let listener = UnixListener::bind(&path).unwrap();
     let server = coro::spawn!(move || -> io::Result<()> {
-        let (mut stream, _) = listener.accept()?;
+        let mut stream = listener.incoming().next().expect("`incoming` never ends")?;
         let mut line = String::new();
         coro::io::BufReader::new(&mut stream).read_line(&mut line)?;
         stream.write_all(line.to_uppercase().as_bytes())?;
@@ -332,3 +350,142 @@ coro_test_support::on_1_and_2_workers!(
     acceptors_sharing_a_listener_each_get_a_connection,
     receivers_sharing_a_udp_socket_each_get_a_datagram,
 );
+
+#[coro::test(workers = 1)]
+fn lookup_host_resolves_names_and_literals() {
+    let literal: Vec<_> = coro::net::lookup_host("127.0.0.1:80").unwrap().collect();
+    assert_eq!(literal, ["127.0.0.1:80".parse().unwrap()]);
+    let localhost: Vec<std::net::SocketAddr> = coro::net::lookup_host("localhost:80").unwrap().collect();
+    assert!(localhost.iter().all(|addr| addr.ip().is_loopback() && addr.port() == 80), "{localhost:?}");
+    assert!(!localhost.is_empty());
+    let err = coro::net::lookup_host("no port").unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::InvalidInput);
+}
+
+#[coro::test(workers = 2)]
+fn tcp_socket_sets_options_then_listens_and_connects() {
+    let server = TcpSocket::new_v4().unwrap();
+    server.set_reuseaddr(true).unwrap();
+    server.set_reuseport(true).unwrap();
+    server.set_recv_buffer_size(64 * 1024).unwrap();
+    assert!(server.reuseaddr().unwrap() && server.reuseport().unwrap());
+    assert!(server.recv_buffer_size().unwrap() >= 64 * 1024);
+    server.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = server.local_addr().unwrap();
+    // SO_REUSEPORT: a second socket listens on the same port.
+    let twin = TcpSocket::new_v4().unwrap();
+    twin.set_reuseport(true).unwrap();
+    twin.bind(addr).unwrap();
+    let _twin = twin.listen(16).unwrap();
+    let listener = server.listen(16).unwrap();
+    let served = coro::spawn!(echo_server(listener, 1));
+
+    let client = TcpSocket::new_v4().unwrap();
+    client.set_nodelay(true).unwrap();
+    client.set_keepalive(true).unwrap();
+    client.set_send_buffer_size(32 * 1024).unwrap();
+    client.set_linger(Some(Duration::from_secs(1))).unwrap();
+    assert!(client.nodelay().unwrap() && client.keepalive().unwrap());
+    assert_eq!(client.linger().unwrap(), Some(Duration::from_secs(1)));
+    assert!(client.send_buffer_size().unwrap() >= 32 * 1024);
+    // The kernel spreads connections over both listeners; the handshake completes either way.
+    let stream = client.connect(addr).unwrap();
+    assert_eq!(stream.peer_addr().unwrap(), addr);
+    drop(served); // detached: it may be waiting for a connection that went to the twin
+}
+
+#[coro::test(workers = 1)]
+fn tcp_socket_connect_to_a_closed_port_is_refused() {
+    let addr = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap(); // closed at once
+    let err = TcpSocket::new_v4().unwrap().connect(addr).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ConnectionRefused);
+    assert!(TcpSocket::new_v6().is_ok() || TcpSocket::new_v4().is_ok());
+}
+
+#[coro::test(workers = 2)]
+fn incoming_yields_each_connection() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let clients: Vec<_> = (0..3u8).map(|id| coro::spawn!(echo_client(addr, id, 2))).collect();
+    let mut incoming = listener.incoming();
+    let mut served = Vec::new();
+    while let Some(stream) = incoming.next() {
+        served.push(coro::spawn!(echo(stream.unwrap())));
+        if served.len() == clients.len() {
+            break;
+        }
+    }
+    for result in join_all(clients).into_iter().chain(join_all(served)) {
+        result.unwrap();
+    }
+}
+
+#[coro::test(workers = 2)]
+fn peek_leaves_the_data_and_socket_options_round_trip() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let mut client = TcpStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (mut server, _) = listener.accept().unwrap();
+    client.write_all(b"hello").unwrap();
+    let mut peeked = [0u8; 5];
+    let n = server.peek(&mut peeked).unwrap(); // suspends until data has arrived
+    assert_eq!(&peeked[..n], &b"hello"[..n]);
+    let mut read = [0u8; 5];
+    server.read_exact(&mut read).unwrap();
+    assert_eq!(&read, b"hello", "peek took nothing");
+
+    server.set_ttl(42).unwrap();
+    assert_eq!(server.ttl().unwrap(), 42);
+    server.set_linger(Some(Duration::ZERO)).unwrap();
+    assert_eq!(server.linger().unwrap(), Some(Duration::ZERO));
+    assert!(server.take_error().unwrap().is_none());
+    drop(server); // linger zero: a reset
+    let mut buf = [0u8; 1];
+    assert_eq!(client.read(&mut buf).unwrap_err().kind(), ErrorKind::ConnectionReset);
+}
+
+/// Raises the soft limit on open files to at least `wanted` (up to the hard limit).
+fn ensure_open_file_limit(wanted: libc::rlim_t) {
+    let mut limit = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+    // SAFETY: `getrlimit` and `setrlimit` read and write the `rlimit` we own; no other memory is touched.
+    unsafe {
+        assert_eq!(libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit), 0);
+        if limit.rlim_cur < wanted {
+            limit.rlim_cur = wanted.min(limit.rlim_max);
+            assert_eq!(libc::setrlimit(libc::RLIMIT_NOFILE, &limit), 0);
+        }
+    }
+}
+
+/// The listen backlog holds a burst of 1,000 connects: each completes its handshake while the listener is
+/// not accepting yet (with mio's backlog of 128, the rest would wait for SYN retransmits, and here never
+/// complete), then all 1,000 are accepted.
+#[coro::test(workers = 2)]
+fn a_burst_of_a_thousand_connects_fits_the_backlog() {
+    const BURST: usize = 1000;
+    ensure_open_file_limit(3 * BURST as libc::rlim_t);
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connects = (0..BURST).map(|_| coro::spawn!(TcpStream::connect(addr))).collect();
+    let clients: Vec<TcpStream> = join_all(connects).into_iter().map(Result::unwrap).collect();
+    for _ in 0..BURST {
+        listener.accept().unwrap();
+    }
+    assert_eq!(clients.len(), BURST);
+}
+
+/// As the TCP burst, over a Unix socket: a full backlog fails a Unix connect (`EAGAIN`) instead of
+/// delaying it, so here the backlog is what lets all 1,000 connect.
+#[coro::test(workers = 2)]
+fn a_burst_of_a_thousand_unix_connects_fits_the_backlog() {
+    const BURST: usize = 1000;
+    ensure_open_file_limit(3 * BURST as libc::rlim_t);
+    let path = socket_path("burst");
+    let listener = UnixListener::bind(&path).unwrap();
+    let connects = (0..BURST).map(|_| coro::spawn!(UnixStream::connect(path.clone()))).collect();
+    let clients: Vec<UnixStream> = join_all(connects).into_iter().map(Result::unwrap).collect();
+    for _ in 0..BURST {
+        listener.accept().unwrap();
+    }
+    assert_eq!(clients.len(), BURST);
+    std::fs::remove_file(&path).unwrap();
+}

@@ -77,6 +77,8 @@ fn a_panicking_task_is_reported_and_the_runtime_keeps_serving() {
     let error = failing.join().unwrap_err();
     assert!(error.is_panic());
     assert!(!error.is_cancelled());
+    assert_eq!(error.to_string(), "task panicked with message \"boom\"");
+    assert_eq!(*error.into_panic().downcast::<&str>().unwrap(), "boom");
     let after = coro::spawn!(move || 42);
     assert_eq!(after.join().unwrap(), 42);
 }
@@ -96,9 +98,13 @@ fn abort_cancels_and_drops_the_future() {
         let _guard = &guard;
         let _ = rx.recv(); // never sent
     });
+    assert!(!parked.is_finished());
     parked.abort();
+    parked.abort(); // idempotent
     let error = parked.join().unwrap_err();
     assert!(error.is_cancelled());
+    assert!(!error.is_panic());
+    assert_eq!(error.to_string(), "task was cancelled");
     assert!(dropped.load(Ordering::Acquire));
 }
 

@@ -52,7 +52,7 @@ mod rng;
 mod select;
 
 pub use crate::__auto_await as auto_await;
-pub use join::{Fallible, Join, output, poll_join, poll_try_join};
+pub use join::{Fallible, JoinAll, output, poll_join, poll_try_join};
 pub use operation::{Operation, poll, poll_enabled};
 pub use select::Select;
 

@@ -11,17 +11,23 @@
 //! - [`yield_now`]: give other coroutines a turn.
 //! - [`sync`]: mutexes, semaphores and the other primitives; [`coro_local!`]: coroutine-local storage.
 //! - [`chan`]: Go-style channels between coroutines (and plain threads).
+//! - [`Runtime`], [`spawn`], [`JoinHandle`]: the work-stealing scheduler, without I/O (`coro::Runtime` is
+//!   this scheduler with `coro-net`'s reactor installed); its design is in the module headers of
+//!   `src/runtime/`.
 //! - [`task`]: [`JoinSet`](task::JoinSet) and the current task's [`id`](task::id); [`Handle`]: a runtime
 //!   reached from any thread.
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
-//! module; it is not a public API.
+//! module, and the hooks through which `coro-net`'s reactor plugs into the runtime in the hidden
+//! `rt_internal` module; neither is a public API.
+
+#![warn(missing_docs)]
 
 mod block_on;
 pub mod chan;
 pub mod local;
 mod loom;
-pub mod runtime;
+mod runtime;
 mod suspend;
 pub mod sync;
 pub mod task;
@@ -32,6 +38,8 @@ mod yield_now;
 
 #[doc(hidden)]
 pub mod __private;
+#[doc(hidden)]
+pub mod rt_internal;
 
 pub use block_on::block_on;
 pub use runtime::{

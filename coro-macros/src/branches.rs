@@ -6,7 +6,7 @@
 //! ..
 //! |__coro_branch, __coro_cx| match __coro_branch { 0 => poll0, 1 => poll1, _ => last }
 //! ```
-//! The closure is handed to `coro::__private::Select` or `Join`, which decide when and in which order each
+//! The closure is handed to `coro::__private::Select` or `JoinAll`, which decide when and in which order each
 //! branch is polled; the runtime side is documented there. The last arm is `_`, so no index is unreachable.
 //! Each `pollN` polls its operation through `coro::__private::poll` (or a function built on it) on the
 //! operation's span: an operation that is not a future is reported there, once.

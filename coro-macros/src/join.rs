@@ -10,7 +10,7 @@
 //!     let mut __coro_op1 = pin!(b());
 //!     let mut __coro_slot0 = None;
 //!     let mut __coro_slot1 = None;
-//!     match Join::<_, 2>::new(|i, cx| match i {
+//!     match JoinAll::<_, 2>::new(|i, cx| match i {
 //!         0 => poll_join(__coro_op0.as_mut(), &mut __coro_slot0, cx),
 //!         _ => poll_join(__coro_op1.as_mut(), &mut __coro_slot1, cx),
 //!     })
@@ -63,7 +63,7 @@ pub(crate) fn expand(fallible: bool, input: TokenStream) -> syn::Result<TokenStr
         {
             #pinned
             #(let mut #slots = ::core::option::Option::None;)*
-            match #private::Join::<_, #count>::new(#poll).await {
+            match #private::JoinAll::<_, #count>::new(#poll).await {
                 #arms
             }
         }

@@ -7,13 +7,21 @@
 //!   `Registration` the socket types are built on. Its module header explains the design.
 //! - [`time`]: `sleep`, `sleep_until`, `timeout` (and [`timeout!`]), `interval`.
 //! - [`net`]: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`.
-//! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`.
+//! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`, and `Async`
+//!   for any other file descriptor.
+//! - [`process`]: child processes (`Command`, `Child`) whose pipes and exit wait on the reactor.
+//! - [`signal`]: `ctrl_c`, `Signal`.
+
+#![warn(missing_docs)]
 
 pub mod io;
-// The registration API is used by the network types (`net`), not wired in yet: until then, unused outside tests.
 pub mod net;
+#[cfg(unix)]
+pub mod process;
 pub(crate) mod reactor;
 mod runtime;
+#[cfg(unix)]
+pub mod signal;
 pub mod time;
 
 pub use runtime::{Builder, Runtime, run};

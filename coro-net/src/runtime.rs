@@ -17,7 +17,7 @@ use std::io;
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Configures a [`Runtime`]: `coro_core`'s [`Builder`](coro_core::Builder) plus the reactor.
+/// Configures a [`Runtime`]: its workers, its blocking pool, the names of its threads.
 ///
 /// ```
 /// let rt = coro_net::Runtime::builder().workers(2).build().unwrap();
@@ -79,11 +79,32 @@ impl fmt::Debug for Builder {
     }
 }
 
-/// A work-stealing, multi-threaded runtime with the I/O reactor and timers: `coro_core`'s
-/// [`Runtime`](coro_core::Runtime) (see it for the threading model and shutdown) plus the reactor.
+/// A work-stealing, multi-threaded runtime with the I/O reactor and timers.
 ///
-/// Dropping it shuts the scheduler down (cancelling the tasks still alive), then the reactor: sockets that
-/// outlive it fail their operations, timers that outlive it panic when polled.
+/// ```
+/// let rt = coro_net::Runtime::new().unwrap();
+/// let answer = rt.block_on(async {
+///     let task = coro_core::spawn(async { 6 * 7 });
+///     task.join().await.unwrap()
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+///
+/// The thread that builds it is worker 0: it runs tasks while inside [`block_on`](Runtime::block_on), and
+/// only then (tasks queued on it meanwhile are stolen by the other workers; its `spawn_local` tasks wait for
+/// the next `block_on`). That is why a `Runtime` is not `Send`: its worker 0 and the `!Send` tasks pinned to
+/// it belong to the thread that built it (moving it would run or drop those `spawn_local` futures on another
+/// thread). To use a runtime from other threads, give them a [`Handle`] ([`Runtime::handle`]): it is
+/// `Clone + Send + Sync`, spawns from any thread, and runs futures on threads that are not workers with
+/// [`Handle::block_on`], sockets and timers included. With `workers(1)` the runtime starts no thread at all.
+///
+/// [`shutdown_timeout`](Runtime::shutdown_timeout) shuts it down gracefully: no new tasks, a grace period
+/// for the running ones, then the rest are cancelled.
+///
+/// Dropping the runtime shuts it down: every task still alive is cancelled (its future dropped, on its own
+/// worker for `spawn_local` tasks), `join()` on it reports cancellation, and the drop waits for the worker
+/// threads and for blocking closures that already started. The reactor shuts down last: sockets that
+/// outlive the runtime fail their operations, timers that outlive it panic when polled.
 pub struct Runtime {
     /// `Some` until dropped: the scheduler must shut down before the reactor.
     inner: Option<coro_core::Runtime>,

@@ -3,14 +3,14 @@
 //! # Design
 //!
 //! Like `select!`, `join!` pins its operations in the coroutine's own frame, next to one `Option` per
-//! operation for its output, and awaits a [`Join`] built on one closure that polls operation `i` by index:
+//! operation for its output, and awaits a [`JoinAll`] built on one closure that polls operation `i` by index:
 //!
 //! ```text
 //! {
 //!     let mut f0 = pin!(op0);
 //!     let mut o0 = None;
 //!     ..
-//!     match Join::<_, 2>::new(|i, cx| match i { 0 => poll_join(f0.as_mut(), &mut o0, cx), .. }).await {
+//!     match JoinAll::<_, 2>::new(|i, cx| match i { 0 => poll_join(f0.as_mut(), &mut o0, cx), .. }).await {
 //!         Ok(()) => (output(o0), output(o1)),
 //!     }
 //! }                                               // the operations are dropped here
@@ -18,12 +18,12 @@
 //!
 //! [`poll_join`] and [`poll_try_join`] poll an operation until it completes, move its output into its slot
 //! and answer `Ready(Ok(()))` from then on without polling it again. `try_join!`'s answer is `Ready(Err(e))`
-//! for an operation that failed, and [`Join`] returns that error at once: the block ends and drops the other
-//! operations, finished or not. `join!` uses the same machinery with `Infallible` errors.
+//! for an operation that failed, and [`JoinAll`] returns that error at once: the block ends and drops the
+//! other operations, finished or not. `join!` uses the same machinery with `Infallible` errors.
 //!
-//! Every poll of a [`Join`] polls all the unfinished operations (they share the task's waker, so a wake does
-//! not say which one is ready; a poll of a pending coro operation is cheap), starting one further each time:
-//! an operation that always spends the task's coop budget cannot starve the ones after it.
+//! Every poll of a [`JoinAll`] polls all the unfinished operations (they share the task's waker, so a wake
+//! does not say which one is ready; a poll of a pending coro operation is cheap), starting one further each
+//! time: an operation that always spends the task's coop budget cannot starve the ones after it.
 
 use super::operation::{Operation, poll};
 use std::convert::Infallible;
@@ -34,22 +34,22 @@ use std::task::{Context, Poll, ready};
 /// Awaits `N` operations polled by index: `Ok(())` once every one answered `Ready(Ok(()))`, or the first
 /// error one answered.
 #[must_use = "a join does nothing unless awaited"]
-pub struct Join<P, const N: usize> {
+pub struct JoinAll<P, const N: usize> {
     poll: P,
     /// The operation the next poll starts with.
     start: usize,
 }
 
-impl<P, const N: usize> Join<P, N> {
+impl<P, const N: usize> JoinAll<P, N> {
     pub fn new<E>(poll: P) -> Self
     where
         P: FnMut(usize, &mut Context<'_>) -> Poll<Result<(), E>>,
     {
-        Join { poll, start: 0 }
+        JoinAll { poll, start: 0 }
     }
 }
 
-impl<P, E, const N: usize> Future for Join<P, N>
+impl<P, E, const N: usize> Future for JoinAll<P, N>
 where
     P: FnMut(usize, &mut Context<'_>) -> Poll<Result<(), E>> + Unpin,
 {
@@ -116,7 +116,7 @@ impl<T, E> Fallible<T, E> for Result<T, E> {
     }
 }
 
-/// The output an operation left in its slot; `Join` resolves `Ok` only once every slot is filled.
+/// The output an operation left in its slot; `JoinAll` resolves `Ok` only once every slot is filled.
 #[inline(always)]
 pub fn output<T>(slot: Option<T>) -> T {
     slot.expect("`join!` reads an output only after its operation completed")
@@ -135,7 +135,7 @@ mod tests {
         });
         let mut b = Box::pin(async { "b" });
         let (mut slot_a, mut slot_b) = (None, None);
-        let result: Result<(), Infallible> = block_on(Join::<_, 2>::new(|i, cx| match i {
+        let result: Result<(), Infallible> = block_on(JoinAll::<_, 2>::new(|i, cx| match i {
             0 => poll_join(a.as_mut(), &mut slot_a, cx),
             _ => poll_join(b.as_mut(), &mut slot_b, cx),
         }));
@@ -151,7 +151,7 @@ mod tests {
         });
         let mut failing = Box::pin(async { Err::<u8, &str>("failed") });
         let (mut slot_ok, mut slot_failing) = (None, None);
-        let result = block_on(Join::<_, 2>::new(|i, cx| match i {
+        let result = block_on(JoinAll::<_, 2>::new(|i, cx| match i {
             0 => poll_try_join(ok.as_mut(), &mut slot_ok, cx),
             _ => poll_try_join(failing.as_mut(), &mut slot_failing, cx),
         }));

@@ -33,7 +33,7 @@
 //! A ring of `cap` slots under one mutex, with the sequence number of the next value (`tail`); each receiver
 //! keeps the sequence number it reads next, so the values kept are the last `cap` ones and a receiver whose
 //! number is older than those has lagged. A value stays in its slot until it is overwritten. Parked
-//! receivers wait in a [`WaitList`] whose entries record the number each one waits for; a send wakes those
+//! receivers wait in a `WaitList` whose entries record the number each one waits for; a send wakes those
 //! waiting for a number it made available (in batches, outside the lock), so a receiver that has already
 //! read the value and parked again is not woken a second time by the same send's later batches. A receive
 //! clones the value under the lock: `Clone` is the only user code that runs under it.
@@ -150,8 +150,8 @@ impl<T: Clone> Receiver<T> {
     /// Receives the next value, suspending until one is sent. Fails with [`RecvError::Lagged`] if values
     /// were overwritten before this receiver read them (the next call returns the oldest value kept), and
     /// with [`RecvError::Closed`] once every sender is gone and every value was read.
-    pub fn recv(&mut self) -> RecvFut<'_, T> {
-        RecvFut { rx: self, key: None }
+    pub fn recv(&mut self) -> Recv<'_, T> {
+        Recv { rx: self, key: None }
     }
 
     /// Receives the next value if there is one now; see [`recv`](Receiver::recv).
@@ -190,15 +190,15 @@ impl<T> Drop for Receiver<T> {
 
 /// The operation returned by [`Receiver::recv`].
 #[must_use = "a recv does nothing unless awaited (call it from a coroutine)"]
-pub struct RecvFut<'a, T> {
+pub struct Recv<'a, T> {
     rx: &'a mut Receiver<T>,
     /// Its entry among the parked receivers, while it has one.
     key: Option<usize>,
 }
 
-impl<T> Unpin for RecvFut<'_, T> {}
+impl<T> Unpin for Recv<'_, T> {}
 
-impl<T: Clone> Future for RecvFut<'_, T> {
+impl<T: Clone> Future for Recv<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -229,7 +229,7 @@ impl<T: Clone> Future for RecvFut<'_, T> {
     }
 }
 
-impl<T> Drop for RecvFut<'_, T> {
+impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         // A send wakes every receiver waiting for what it sent: there is no notification to pass on.
         if let Some(key) = self.key.take() {
@@ -238,7 +238,7 @@ impl<T> Drop for RecvFut<'_, T> {
     }
 }
 
-impl<T: Clone> Suspend for RecvFut<'_, T> {}
+impl<T: Clone> Suspend for Recv<'_, T> {}
 
 /// Why [`Receiver::recv`] returned no value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -294,8 +294,8 @@ impl<T> fmt::Debug for Receiver<T> {
     }
 }
 
-impl<T> fmt::Debug for RecvFut<'_, T> {
+impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFut").field("parked", &self.key.is_some()).finish_non_exhaustive()
+        f.debug_struct("Recv").field("parked", &self.key.is_some()).finish_non_exhaustive()
     }
 }

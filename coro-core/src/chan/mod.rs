@@ -34,7 +34,7 @@
 //!   still buffered, then [`RecvError`]. Dropping the last [`Sender`] closes the channel the same way;
 //!   dropping the last [`Receiver`] closes it and drops the values nobody can receive any more.
 //! - **Cancellation.** An operation that is dropped before it completes (the losing branch of a `select!`,
-//!   a timed-out call) has done nothing: a dropped [`RecvFut`] took no value, a dropped [`SendFut`]
+//!   a timed-out call) has done nothing: a dropped [`Recv`] took no value, a dropped [`Send`]
 //!   delivered none (its value is dropped with it).
 //! - **Rendezvous** (`bounded(0)`): a send completes only when a receiver is parked in `recv`. It hands its
 //!   value over by putting it first in line and waking that receiver, which takes it when it runs. If that
@@ -78,7 +78,7 @@ pub mod watch;
 
 pub use crate::sync::oneshot;
 pub use error::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};
-pub use ops::{RecvFut, RecvTimeoutFut, SendFut};
+pub use ops::{Recv, RecvTimeout, Send};
 
 use crate::loom::Arc;
 use crate::runtime::timer::Deadline;
@@ -168,8 +168,8 @@ impl<T> Sender<T> {
     /// is closed.
     ///
     /// Dropping the operation before it completes sends nothing.
-    pub fn send(&self, value: T) -> SendFut<'_, T> {
-        SendFut::new(&self.chan, value)
+    pub fn send(&self, value: T) -> Send<'_, T> {
+        Send::new(&self.chan, value)
     }
 
     /// Sends `value` if there is room now.
@@ -198,8 +198,8 @@ impl<T> Receiver<T> {
     /// empty.
     ///
     /// Dropping the operation before it completes receives nothing.
-    pub fn recv(&self) -> RecvFut<'_, T> {
-        RecvFut::new(&self.chan)
+    pub fn recv(&self) -> Recv<'_, T> {
+        Recv::new(&self.chan)
     }
 
     /// Receives a value if one is there now.
@@ -211,14 +211,14 @@ impl<T> Receiver<T> {
     ///
     /// The wait uses the runtime's timers (`coro::Runtime`'s reactor); outside such a runtime (a plain
     /// thread under `block_on`, say) a process-wide fallback timer thread serves it.
-    pub fn recv_timeout(&self, timeout: Duration) -> RecvTimeoutFut<'_, T> {
-        RecvTimeoutFut::new(self.recv(), Instant::now().checked_add(timeout).map(Deadline::new))
+    pub fn recv_timeout(&self, timeout: Duration) -> RecvTimeout<'_, T> {
+        RecvTimeout::new(self.recv(), Instant::now().checked_add(timeout).map(Deadline::new))
     }
 
     /// Receives a value, suspending until `deadline` at most while the channel is empty. See
     /// [`recv_timeout`](Receiver::recv_timeout).
-    pub fn recv_deadline(&self, deadline: Instant) -> RecvTimeoutFut<'_, T> {
-        RecvTimeoutFut::new(self.recv(), Some(Deadline::new(deadline)))
+    pub fn recv_deadline(&self, deadline: Instant) -> RecvTimeout<'_, T> {
+        RecvTimeout::new(self.recv(), Some(Deadline::new(deadline)))
     }
 
     /// Receives a value, blocking the current thread while the channel is empty: for plain threads, not for

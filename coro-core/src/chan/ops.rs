@@ -1,4 +1,4 @@
-//! The suspending operations of a channel: [`SendFut`], [`RecvFut`], [`RecvTimeoutFut`].
+//! The suspending operations of a channel: [`Send`], [`Recv`], [`RecvTimeout`].
 //!
 //! Each is a future that borrows its handle, implements [`Suspend`] (so a `#[coro::coroutine]` awaits it in
 //! place) and charges the coop budget when it completes. Dropping one before it completes is always safe:
@@ -16,7 +16,7 @@ use std::task::{Context, Poll, ready};
 
 /// The operation returned by [`Sender::send`](super::Sender::send).
 #[must_use = "a send does nothing unless awaited (call it from a coroutine)"]
-pub struct SendFut<'a, T> {
+pub struct Send<'a, T> {
     chan: &'a Chan<T>,
     /// `None` once sent.
     value: Option<T>,
@@ -26,7 +26,7 @@ pub struct SendFut<'a, T> {
 
 /// The operation returned by [`Receiver::recv`](super::Receiver::recv).
 #[must_use = "a recv does nothing unless awaited (call it from a coroutine)"]
-pub struct RecvFut<'a, T> {
+pub struct Recv<'a, T> {
     chan: &'a Chan<T>,
     /// Its entry among the channel's parked receivers, while it has one.
     key: Option<usize>,
@@ -35,21 +35,21 @@ pub struct RecvFut<'a, T> {
 /// The operation returned by [`Receiver::recv_timeout`](super::Receiver::recv_timeout) and
 /// [`Receiver::recv_deadline`](super::Receiver::recv_deadline).
 #[must_use = "a recv does nothing unless awaited (call it from a coroutine)"]
-pub struct RecvTimeoutFut<'a, T> {
-    recv: RecvFut<'a, T>,
+pub struct RecvTimeout<'a, T> {
+    recv: Recv<'a, T>,
     /// `None`: a deadline too far to represent, never reached.
     deadline: Option<Deadline>,
 }
 
-impl<'a, T> SendFut<'a, T> {
+impl<'a, T> Send<'a, T> {
     pub(super) fn new(chan: &'a Chan<T>, value: T) -> Self {
-        SendFut { chan, value: Some(value), key: None }
+        Send { chan, value: Some(value), key: None }
     }
 }
 
-impl<'a, T> RecvFut<'a, T> {
+impl<'a, T> Recv<'a, T> {
     pub(super) fn new(chan: &'a Chan<T>) -> Self {
-        RecvFut { chan, key: None }
+        Recv { chan, key: None }
     }
 
     /// Leaves the channel's parked receivers, passing a notification on if it had one.
@@ -60,18 +60,18 @@ impl<'a, T> RecvFut<'a, T> {
     }
 }
 
-impl<'a, T> RecvTimeoutFut<'a, T> {
-    pub(super) fn new(recv: RecvFut<'a, T>, deadline: Option<Deadline>) -> Self {
-        RecvTimeoutFut { recv, deadline }
+impl<'a, T> RecvTimeout<'a, T> {
+    pub(super) fn new(recv: Recv<'a, T>, deadline: Option<Deadline>) -> Self {
+        RecvTimeout { recv, deadline }
     }
 }
 
 // None of them is structurally pinned: the value is moved in and out freely.
-impl<T> Unpin for SendFut<'_, T> {}
-impl<T> Unpin for RecvFut<'_, T> {}
-impl<T> Unpin for RecvTimeoutFut<'_, T> {}
+impl<T> Unpin for Send<'_, T> {}
+impl<T> Unpin for Recv<'_, T> {}
+impl<T> Unpin for RecvTimeout<'_, T> {}
 
-impl<T> Future for SendFut<'_, T> {
+impl<T> Future for Send<'_, T> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -85,7 +85,7 @@ impl<T> Future for SendFut<'_, T> {
     }
 }
 
-impl<T> Future for RecvFut<'_, T> {
+impl<T> Future for Recv<'_, T> {
     type Output = Result<T, RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -99,7 +99,7 @@ impl<T> Future for RecvFut<'_, T> {
     }
 }
 
-impl<T> Future for RecvTimeoutFut<'_, T> {
+impl<T> Future for RecvTimeout<'_, T> {
     type Output = Result<T, RecvTimeoutError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -116,7 +116,7 @@ impl<T> Future for RecvTimeoutFut<'_, T> {
     }
 }
 
-impl<T> Drop for SendFut<'_, T> {
+impl<T> Drop for Send<'_, T> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.chan.cancel_send(key);
@@ -124,30 +124,30 @@ impl<T> Drop for SendFut<'_, T> {
     }
 }
 
-impl<T> Drop for RecvFut<'_, T> {
+impl<T> Drop for Recv<'_, T> {
     fn drop(&mut self) {
         self.cancel();
     }
 }
 
-impl<T> Suspend for SendFut<'_, T> {}
-impl<T> Suspend for RecvFut<'_, T> {}
-impl<T> Suspend for RecvTimeoutFut<'_, T> {}
+impl<T> Suspend for Send<'_, T> {}
+impl<T> Suspend for Recv<'_, T> {}
+impl<T> Suspend for RecvTimeout<'_, T> {}
 
-impl<T> fmt::Debug for SendFut<'_, T> {
+impl<T> fmt::Debug for Send<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("SendFut").field("sent", &self.value.is_none()).finish_non_exhaustive()
+        f.debug_struct("Send").field("sent", &self.value.is_none()).finish_non_exhaustive()
     }
 }
 
-impl<T> fmt::Debug for RecvFut<'_, T> {
+impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvFut").field("parked", &self.key.is_some()).finish_non_exhaustive()
+        f.debug_struct("Recv").field("parked", &self.key.is_some()).finish_non_exhaustive()
     }
 }
 
-impl<T> fmt::Debug for RecvTimeoutFut<'_, T> {
+impl<T> fmt::Debug for RecvTimeout<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("RecvTimeoutFut").field("deadline", &self.deadline).finish_non_exhaustive()
+        f.debug_struct("RecvTimeout").field("deadline", &self.deadline).finish_non_exhaustive()
     }
 }

@@ -371,15 +371,15 @@ fn errors_display_like_std() {
 
 #[test]
 fn halves_and_operations_are_send_and_sync() {
-    fn check<T: Send + Sync>() {}
+    fn check<T: std::marker::Send + Sync>() {}
     check::<Sender<String>>();
     check::<Receiver<String>>();
-    check::<SendFut<'_, String>>();
-    check::<RecvFut<'_, String>>();
-    check::<RecvTimeoutFut<'_, String>>();
+    check::<Send<'_, String>>();
+    check::<Recv<'_, String>>();
+    check::<RecvTimeout<'_, String>>();
     check::<broadcast::Sender<String>>();
     check::<broadcast::Receiver<String>>();
-    check::<broadcast::RecvFut<'_, String>>();
+    check::<broadcast::Recv<'_, String>>();
 }
 
 /// Operations that complete at once spend the task's budget, so a busy loop still yields.

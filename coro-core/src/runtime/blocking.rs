@@ -11,7 +11,7 @@
 //! `keep_alive` (default 10 s) exits. At shutdown, queued closures that have not started are cancelled (their
 //! `join()` reports cancellation); closures already running are waited for, as they cannot be interrupted.
 
-use super::task::{self, JoinHandle, Notified, Placement, Schedule, Task};
+use super::task::{self, JoinHandle, Placement, Runnable, Schedule, Task};
 use super::worker::{Shared, ThreadCx};
 use std::collections::VecDeque;
 use std::fmt;
@@ -37,7 +37,7 @@ struct PoolInner {
 }
 
 struct PoolState {
-    queue: VecDeque<Notified>,
+    queue: VecDeque<Runnable>,
     num_threads: usize,
     num_idle: usize,
     /// Idle threads already signalled for queued work.
@@ -52,12 +52,12 @@ struct PoolState {
 struct BlockingSchedule;
 
 impl Schedule for BlockingSchedule {
-    fn schedule(&self, task: Notified, _: Placement) {
+    fn schedule(&self, task: Runnable, _: Placement) {
         // Only reachable if a blocking task were idle, which it never is; cancel rather than lose it.
         task.shutdown();
     }
 
-    fn yielded(&self, task: Notified) -> Option<Notified> {
+    fn yielded(&self, task: Runnable) -> Option<Runnable> {
         // Only reachable if a blocking task woke itself and waited, which it never does; as above.
         task.shutdown();
         None

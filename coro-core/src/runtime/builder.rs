@@ -20,11 +20,11 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 /// The environment variable that overrides the default number of workers.
-pub const WORKERS_ENV: &str = "CORO_WORKERS";
+const WORKERS_ENV: &str = "CORO_WORKERS";
 
 type ParkFactory = Arc<dyn Fn(usize) -> Box<dyn Park> + Send + Sync>;
 
-/// A value that the runtime carries for a driver built on it; see [`Builder::extension`].
+/// A value that the runtime carries for a driver built on it; see `Builder::extension`.
 pub type Extension = Arc<dyn Any + Send + Sync>;
 
 /// Configures a [`Runtime`].
@@ -81,24 +81,29 @@ impl Builder {
         self
     }
 
-    /// How each worker sleeps (default: [`Parker`]). Called once per worker index at `build`. This is the
-    /// hook an I/O driver uses to take over a worker's idle time.
+    /// Internal (see [`rt_internal`](crate::rt_internal)): how each worker sleeps (default: [`Parker`]).
+    /// Called once per worker index at `build`. This is the hook an I/O driver uses to take over a worker's
+    /// idle time.
+    #[doc(hidden)]
     pub fn park_with(mut self, factory: impl Fn(usize) -> Box<dyn Park> + Send + Sync + 'static) -> Builder {
         self.park = Some(Arc::new(factory));
         self
     }
 
-    /// A value the runtime carries, found from any of its threads (workers, the `block_on` thread, the
-    /// blocking pool) with [`extension`](super::extension). This is how an I/O driver installed with
-    /// [`park_with`](Builder::park_with) lets sockets and timers created inside the runtime find it.
+    /// Internal (see [`rt_internal`](crate::rt_internal)): a value the runtime carries, found from any of its
+    /// threads (workers, the `block_on` thread, the blocking pool) with [`extension`](super::extension). This
+    /// is how an I/O driver installed with [`park_with`](Builder::park_with) lets sockets and timers created
+    /// inside the runtime find it.
+    #[doc(hidden)]
     pub fn extension(mut self, value: Extension) -> Builder {
         self.extension = Some(value);
         self
     }
 
-    /// The timers behind the runtime's timed operations of this crate (such as
-    /// [`recv_timeout`](crate::chan::Receiver::recv_timeout)); without one they fall back to a process-wide
-    /// timer thread. `coro::Runtime` installs its reactor's timers here.
+    /// Internal (see [`rt_internal`](crate::rt_internal)): the timers behind the runtime's timed operations
+    /// of this crate (such as [`recv_timeout`](crate::chan::Receiver::recv_timeout)); without one they fall
+    /// back to a process-wide timer thread. `coro::Runtime` installs its reactor's timers here.
+    #[doc(hidden)]
     pub fn timer(mut self, timer: Arc<dyn Timer>) -> Builder {
         self.timer = Some(timer);
         self
@@ -175,19 +180,11 @@ fn worker_main(shared: Arc<Shared>, index: usize, core: Box<Core>) {
     worker::shutdown_core(&cx, &mut core);
 }
 
-/// A work-stealing, multi-threaded runtime.
+/// A work-stealing, multi-threaded runtime: the scheduler alone, without I/O.
 ///
-/// The thread that builds it is worker 0: it runs tasks while inside [`block_on`](Runtime::block_on), and
-/// only then (tasks queued on it meanwhile are stolen by the other workers; its `spawn_local` tasks wait for
-/// the next `block_on`). That is why a `Runtime` is not `Send`: its worker 0 and the `!Send` tasks pinned to
-/// it belong to the thread that built it (moving it would run or drop those `spawn_local` futures on another
-/// thread). To use a runtime from other threads, give them a [`Handle`] ([`Runtime::handle`]): it is
-/// `Clone + Send + Sync`, spawns from any thread and runs futures on non-runtime threads with
-/// [`Handle::block_on`]. With `workers(1)` the runtime starts no thread at all.
-///
-/// Dropping the runtime shuts it down: every task still alive is cancelled (its future dropped, on its own
-/// worker for `spawn_local` tasks), `join()` on it reports cancellation, and the drop waits for the worker
-/// threads and for blocking closures that already started.
+/// Users get `coro::Runtime`, which is this scheduler with `coro-net`'s reactor and timers installed; its
+/// documentation describes the threading model (the building thread is worker 0, so a `Runtime` is not
+/// `Send`) and the shutdown (dropping it cancels the tasks still alive), which are this type's.
 pub struct Runtime {
     shared: Arc<Shared>,
     core0: RefCell<Option<Box<Core>>>,

@@ -1,6 +1,6 @@
 //! The injector: the runtime-wide queue for tasks scheduled from outside a worker and for run-queue overflow.
 //!
-//! A `VecDeque<Notified>` behind one mutex. The queue lives outside the tasks, so a task header carries no
+//! A `VecDeque<Runnable>` behind one mutex. The queue lives outside the tasks, so a task header carries no
 //! link for it (8 bytes saved on every task, queued or not; see `task/raw.rs`): a queued task costs one
 //! pointer in the ring instead, and queueing or popping never touches the task's memory.
 //!
@@ -20,7 +20,7 @@
 //! instead of queueing them.
 
 use super::queue::Overflow;
-use super::task::Notified;
+use super::task::Runnable;
 use crate::loom::{AtomicUsize, Mutex, Ordering::*, lock};
 use std::collections::VecDeque;
 use std::fmt;
@@ -29,15 +29,16 @@ use std::mem::MaybeUninit;
 /// The largest ring kept however empty it gets: 128 KiB of pointers. A workload that spawns waves of up to
 /// ~16k tasks from one task (the spawn benchmarks) then reuses one ring. Freeing and regrowing it every wave
 /// costs more than the allocations themselves: with glibc, every large allocation also consolidates the
-/// small-chunk free lists the tasks come from, which slowed waves of 10k spawns by ~10%.
+/// small-chunk free lists the tasks come from (BENCHMARKS.md, "Measurements behind design choices").
 const KEEP: usize = 1 << 14;
 /// Tasks `pop_batch` moves out per lock acquisition (on the stack: half a run queue).
 const BATCH: usize = 128;
 
 /// On cache lines of its own (128 bytes: a pair of lines, which x86 prefetches together): the lock and `len`
 /// are written by every push and pop, and the runtime's `Shared` keeps hot atomics of its own (the idle
-/// workers' state) that must not share their lines. Without it, two workers spawning waves of tasks ran
-/// about 40% slower, depending only on how `Shared` happened to be laid out.
+/// workers' state) that must not share their lines: otherwise the speed of two workers spawning waves of
+/// tasks depends on how `Shared` happens to be laid out (BENCHMARKS.md, "Measurements behind design
+/// choices").
 #[repr(align(128))]
 pub(crate) struct Inject {
     list: Mutex<List>,
@@ -45,7 +46,7 @@ pub(crate) struct Inject {
 }
 
 struct List {
-    queue: VecDeque<Notified>,
+    queue: VecDeque<Runnable>,
     /// The ring outgrew [`KEEP`] since it was last freed: it is a burst's, to give back once drained.
     burst: bool,
     closed: bool,
@@ -67,15 +68,15 @@ impl Inject {
         self.len() == 0
     }
 
-    pub(crate) fn push(&self, task: Notified) {
+    pub(crate) fn push(&self, task: Runnable) {
         self.push_batch(std::iter::once(task));
     }
 
     /// Pops up to `max` tasks, handing each to `f` after the lock is released. A batch of up to [`BATCH`]
     /// tasks (more than a worker ever takes at once) costs one lock acquisition.
-    pub(crate) fn pop_batch(&self, mut max: usize, mut f: impl FnMut(Notified)) {
+    pub(crate) fn pop_batch(&self, mut max: usize, mut f: impl FnMut(Runnable)) {
         while max > 0 && !self.is_empty() {
-            let mut buf: [MaybeUninit<Notified>; BATCH] = [const { MaybeUninit::uninit() }; BATCH];
+            let mut buf: [MaybeUninit<Runnable>; BATCH] = [const { MaybeUninit::uninit() }; BATCH];
             let n = {
                 let mut list = lock(&self.list);
                 let n = max.min(BATCH).min(list.queue.len());
@@ -101,7 +102,7 @@ impl Inject {
         }
     }
 
-    pub(crate) fn pop(&self) -> Option<Notified> {
+    pub(crate) fn pop(&self) -> Option<Runnable> {
         let mut out = None;
         self.pop_batch(1, |t| out = Some(t));
         out
@@ -143,13 +144,13 @@ impl List {
     }
 }
 
-impl Overflow<Notified> for Inject {
-    fn push_batch(&self, iter: impl Iterator<Item = Notified>) {
+impl Overflow<Runnable> for Inject {
+    fn push_batch(&self, iter: impl Iterator<Item = Runnable>) {
         let mut list = lock(&self.list);
         if list.closed {
             drop(list);
             // Shutting down: a task that has waited is (being) cancelled through the owned list, and one that
-            // was never polled is in no list, so dropping its `Notified` cancels it. Either way, drop the
+            // was never polled is in no list, so dropping its `Runnable` cancels it. Either way, drop the
             // references outside the lock (the last one drops the future).
             iter.for_each(drop);
             return;

@@ -37,11 +37,11 @@ pub(crate) mod task;
 pub mod timer;
 pub(crate) mod worker;
 
-pub use builder::{Builder, Extension, Runtime, WORKERS_ENV};
+pub use builder::{Builder, Extension, Runtime};
 pub use handle::Handle;
 pub use metrics::RuntimeMetrics;
 pub use task::{Join, JoinError, JoinHandle};
-pub use timer::Timer;
+pub(crate) use timer::Timer;
 
 use std::future::Future;
 
@@ -83,6 +83,21 @@ impl<F: Future> Spawnable<F::Output> for F {}
 
 /// Spawns a task on the current runtime. It starts running at once on some worker; the returned handle
 /// joins or aborts it, and dropping the handle detaches the task.
+///
+/// It takes any future; inside a `#[coro::coroutine]`, `coro::spawn!(f(x))` spawns a coroutine call.
+///
+/// ```
+/// # use coro_core as coro;
+/// let sum = coro::run(async {
+///     let tasks: Vec<_> = (1..=3).map(|i| coro::spawn(async move { i * 10 })).collect();
+///     let mut sum = 0;
+///     for task in tasks {
+///         sum += task.join().await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(sum, 60);
+/// ```
 ///
 /// # Panics
 ///

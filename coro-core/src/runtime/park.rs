@@ -12,7 +12,7 @@
 //! therefore never lost, which is what lets the scheduler publish work, then unpark, without holding a lock
 //! across both. `park` may also return spuriously; callers re-check their condition.
 //!
-//! A busy worker never parks, so every [`GLOBAL_INTERVAL`](super::worker) ticks it calls [`Park::maintain`]
+//! A busy worker never parks, so every `GLOBAL_INTERVAL` (`worker.rs`) ticks it calls [`Park::maintain`]
 //! instead: a driver polls the OS without blocking there (if no other worker is polling it), so that I/O
 //! readiness and timers are dispatched even while every worker has work (as tokio's `maintenance`). Wakes
 //! during `park` or `maintain` may schedule into the worker's own queues: the worker checks them when `park`
@@ -158,13 +158,25 @@ mod tests {
     use super::*;
     use std::sync::atomic::AtomicBool;
 
+    fn state(parker: &Parker) -> usize {
+        parker.inner.state.load(SeqCst)
+    }
+
     #[test]
-    fn unpark_before_park_is_not_lost() {
+    fn unpark_before_park_is_not_lost_and_park_consumes_it() {
         let mut parker = Parker::new();
-        parker.unparker().unpark();
-        parker.park(); // returns at once: the token was stored
-        // The token is consumed: a timed park now times out.
+        let unparker = parker.unparker();
+        unparker.unpark();
+        unparker.unpark(); // tokens do not accumulate
+        assert_eq!(state(&parker), NOTIFIED);
+        parker.park(); // returns at once: the token was stored (a lost token would hang here)
+        assert_eq!(state(&parker), EMPTY, "park consumed the token");
+        // No token left: a timed park sleeps until its timeout and leaves the parker empty.
         parker.park_timeout(Duration::from_millis(1));
+        assert_eq!(state(&parker), EMPTY);
+        unparker.unpark();
+        parker.park_timeout(Duration::from_secs(3600)); // returns at once: the token is there
+        assert_eq!(state(&parker), EMPTY, "a timed park consumes the token too");
     }
 
     #[test]

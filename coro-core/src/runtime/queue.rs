@@ -220,13 +220,13 @@ impl<T> Steal<T> {
         if dst_tail.wrapping_sub(dst_steal) > CAPACITY as u32 / 2 {
             return None;
         }
-        let n = self.steal_into2(dst, dst_tail);
+        let n = self.claim_half(dst, dst_tail);
         if n == 0 {
             return None;
         }
         // Hand back the last one instead of queueing it.
         let n = n - 1;
-        // SAFETY: `steal_into2` wrote `n + 1` values at `dst_tail..`, not yet published: they are ours.
+        // SAFETY: `claim_half` wrote `n + 1` values at `dst_tail..`, not yet published: they are ours.
         let ret = unsafe { dst.inner.read(dst_tail.wrapping_add(n)) };
         if n > 0 {
             dst.inner.tail.store(dst_tail.wrapping_add(n), Release);
@@ -235,7 +235,7 @@ impl<T> Steal<T> {
     }
 
     /// Claims half of this queue, copies it to `dst` at `dst_tail` (unpublished) and returns how many.
-    fn steal_into2(&self, dst: &mut Local<T>, dst_tail: u32) -> u32 {
+    fn claim_half(&self, dst: &mut Local<T>, dst_tail: u32) -> u32 {
         let mut prev = self.0.head.load(Acquire);
         let (first, n, mut claimed) = loop {
             let (steal, real) = unpack(prev);

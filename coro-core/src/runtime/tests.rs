@@ -1,4 +1,7 @@
-//! Runtime behaviour: spawning, joining, stealing, fairness, cancellation, shutdown.
+//! The scheduler's own tests: its edge cases (re-entry, misuse, detached outputs, shutdown, the blocking pool,
+//! the coop budget, the LIFO cap) and what only its internals can check. The behaviour seen from user code
+//! (stealing, fairness of yields, panics, abort, `spawn_local` from a task) has its home in
+//! `tests/runtime.rs`, through the `coro` facade.
 
 use super::*;
 use crate::sync::oneshot;
@@ -61,30 +64,6 @@ fn spawn_and_join() {
 }
 
 #[test]
-fn many_tasks_all_complete() {
-    const N: usize = 100_000;
-    for workers in [1, 4] {
-        let done = Arc::new(AtomicUsize::new(0));
-        let d = done.clone();
-        rt(workers).block_on(async move {
-            let (tx, rx) = oneshot::channel();
-            let tx = Arc::new(std::sync::Mutex::new(Some(tx)));
-            for _ in 0..N {
-                let d = d.clone();
-                let tx = tx.clone();
-                drop(spawn(async move {
-                    if d.fetch_add(1, SeqCst) + 1 == N {
-                        tx.lock().unwrap().take().unwrap().send(()).unwrap();
-                    }
-                }));
-            }
-            rx.recv().await.unwrap();
-        });
-        assert_eq!(done.load(SeqCst), N);
-    }
-}
-
-#[test]
 fn nested_spawns_chain() {
     fn chain(n: usize) -> std::pin::Pin<Box<dyn Future<Output = usize> + Send>> {
         Box::pin(async move { if n == 0 { 0 } else { spawn(chain(n - 1)).join().await.unwrap() + 1 } })
@@ -109,46 +88,11 @@ fn block_on_inside_runtime_panics() {
 }
 
 #[test]
-fn panic_is_isolated_and_reported() {
-    rt(2).block_on(async {
-        let bad = spawn(async { panic!("boom") });
-        let good = spawn(async { 5 });
-        let err = bad.join().await.unwrap_err();
-        assert!(err.is_panic() && !err.is_cancelled());
-        assert_eq!(err.to_string(), "task panicked with message \"boom\"");
-        assert_eq!(*err.into_panic().downcast::<&str>().unwrap(), "boom");
-        assert_eq!(good.join().await.unwrap(), 5);
-        // The worker keeps going.
-        assert_eq!(spawn(async { 6 }).join().await.unwrap(), 6);
-    });
-}
-
-#[test]
 fn panic_in_block_on_future_propagates_and_runtime_survives() {
     let rt = rt(2);
     let res = catch_unwind(AssertUnwindSafe(|| rt.block_on(async { panic!("main") })));
     assert!(res.is_err());
     assert_eq!(rt.block_on(async { spawn(async { 1 }).join().await.unwrap() }), 1);
-}
-
-#[test]
-fn abort_cancels_and_drops_the_future() {
-    let drops = Arc::new(AtomicUsize::new(0));
-    let probe = DropProbe { count: drops.clone(), thread: Default::default() };
-    rt(2).block_on(async move {
-        let handle = spawn(async move {
-            let _probe = probe;
-            pending::<()>().await
-        });
-        assert!(!handle.is_finished());
-        handle.abort();
-        handle.abort(); // idempotent
-        let join = handle.join();
-        let err = join.await.unwrap_err();
-        assert!(err.is_cancelled() && !err.is_panic());
-        assert_eq!(err.to_string(), "task was cancelled");
-    });
-    assert_eq!(drops.load(SeqCst), 1);
 }
 
 #[test]
@@ -191,45 +135,6 @@ fn output_of_detached_task_is_dropped() {
         while drops.load(SeqCst) == 0 {
             yield_now().await;
         }
-    });
-}
-
-#[test]
-fn tasks_are_stolen_by_another_worker() {
-    // Two tasks that each block their worker until the other one runs: they can only both finish if the
-    // second one, queued behind the first on the spawning worker, is stolen by the other worker.
-    let ids = rt(2).block_on(async {
-        let barrier = Arc::new(Barrier::new(2));
-        let (b1, b2) = (barrier.clone(), barrier);
-        let h1 = spawn(async move {
-            b1.wait();
-            thread::current().id()
-        });
-        let h2 = spawn(async move {
-            b2.wait();
-            thread::current().id()
-        });
-        (h1.join().await.unwrap(), h2.join().await.unwrap())
-    });
-    assert_ne!(ids.0, ids.1);
-}
-
-#[test]
-fn yielding_task_does_not_starve_others() {
-    rt(1).block_on(async {
-        let flag = Arc::new(AtomicBool::new(false));
-        let f = flag.clone();
-        let spinner = spawn(async move {
-            let mut spins = 0u64;
-            while !f.load(SeqCst) {
-                yield_now().await;
-                spins += 1;
-            }
-            spins
-        });
-        let setter = spawn(async move { flag.store(true, SeqCst) });
-        setter.join().await.unwrap();
-        spinner.join().await.unwrap();
     });
 }
 
@@ -326,23 +231,6 @@ fn spawn_local_woken_from_another_thread() {
         let (v, id) = local.join().await.unwrap();
         sender.join().unwrap();
         assert_eq!((v, id), (11, here));
-    });
-}
-
-#[test]
-fn spawn_local_from_a_worker_task() {
-    rt(2).block_on(async {
-        let outer = spawn(async {
-            let here = thread::current().id();
-            let inner = spawn_local(async { thread::current().id() });
-            // Wait without blocking the worker.
-            while !inner.is_finished() {
-                yield_now().await;
-            }
-            (here, inner)
-        });
-        let (here, inner) = outer.join().await.unwrap();
-        assert_eq!(inner.join().await.unwrap(), here);
     });
 }
 

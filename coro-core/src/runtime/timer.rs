@@ -6,13 +6,17 @@
 //! deadline. An operation here that needs one (`chan::Receiver::recv_timeout`) reaches the runtime's
 //! [`Timer`], set with [`Builder::timer`](super::Builder::timer); `coro::Runtime` installs its reactor there.
 //! Where there is none (a plain thread under `block_on`, a `coro_core::Runtime` built without one), a
-//! process-wide fallback timer thread serves the wait (`fallback.rs`).
+//! process-wide fallback timer thread serves the wait (`fallback.rs`). Both keep their timers in a
+//! [`TimerStore`] (`store.rs`).
 //!
 //! The trait works on keys rather than returning a boxed future, so a timed wait allocates nothing of its
 //! own: `Deadline` inserts its timer on the first poll that has to wait (a wait that completes at once
 //! touches no timer), asks the store on later polls, and removes it when done or dropped.
 
 mod fallback;
+mod store;
+
+pub use store::TimerStore;
 
 use std::fmt;
 use std::sync::Arc;

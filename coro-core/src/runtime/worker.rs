@@ -63,7 +63,7 @@ use super::metrics::{Counters, WorkerCounters, bump};
 use super::park::{Park, Unpark};
 use super::queue::{self, Overflow};
 use super::task::list::OwnedList;
-use super::task::{self, JoinHandle, Notified, Placement, Schedule, Task};
+use super::task::{self, JoinHandle, Placement, Runnable, Schedule, Task};
 use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*, lock};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -100,7 +100,7 @@ pub(crate) struct Shared {
 
 /// The part of a worker other threads may touch.
 pub(crate) struct Remote {
-    steal: queue::Steal<Notified>,
+    steal: queue::Steal<Runnable>,
     unpark: Arc<dyn Unpark>,
     inbox: Mutex<Inbox>,
     inbox_len: AtomicUsize,
@@ -109,7 +109,7 @@ pub(crate) struct Remote {
 }
 
 struct Inbox {
-    tasks: VecDeque<Notified>,
+    tasks: VecDeque<Runnable>,
     closed: bool,
 }
 
@@ -124,9 +124,9 @@ impl Remote {
 pub(crate) struct Core {
     index: usize,
     tick: u32,
-    lifo: Option<Notified>,
-    run_queue: queue::Local<Notified>,
-    pinned: VecDeque<Notified>,
+    lifo: Option<Runnable>,
+    run_queue: queue::Local<Runnable>,
+    pinned: VecDeque<Runnable>,
     is_searching: bool,
     park: Option<Box<dyn Park>>,
     rand: u32,
@@ -139,9 +139,9 @@ pub(crate) struct ThreadCx {
     worker: Option<usize>,
     core: RefCell<Option<Box<Core>>>,
     /// Whether this worker's parker is running its driver (`park`, `maintain`), and the wakes it dispatched
-    /// meanwhile, handed to the injector in one batch when it returns (see [`dispatching`]).
+    /// meanwhile, queued in one batch when it returns (see [`dispatching`]).
     in_driver: Cell<bool>,
-    dispatched: RefCell<Vec<Notified>>,
+    dispatched: RefCell<Vec<Runnable>>,
     /// The task this worker is polling (its [`Id`](crate::task::Id)), 0 between polls.
     pub(crate) current_task: Cell<u64>,
 }
@@ -186,9 +186,9 @@ impl ThreadCx {
 
     /// Puts a task of this thread's runtime into this worker's core, or returns it if it must go to the
     /// injector (not a worker, or the core is out or in use).
-    fn schedule_here(&self, task: Notified, placement: Placement) -> Option<Notified> {
+    fn schedule_here(&self, task: Runnable, placement: Placement) -> Option<Runnable> {
         if self.in_driver.get() {
-            // Wakes dispatched by this worker's I/O driver are collected for the injector (see `dispatching`).
+            // Wakes dispatched by this worker's I/O driver are collected into one batch (see `dispatching`).
             self.dispatched.borrow_mut().push(task);
             return None;
         }
@@ -228,7 +228,7 @@ impl ThreadCx {
         bump(&self.shared.counters.workers[index].spawned);
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
         // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
-        // `Notified` dropped elsewhere does not cancel it there.
+        // `Runnable` dropped elsewhere does not cancel it there.
         let (task, notified, join) = unsafe { task::new_bound_task(future, scheduler) };
         // Refused while `shutdown_timeout` drains the runtime, as a closed list refuses it.
         let bound = match self.shared.closing.load(Relaxed) {
@@ -313,7 +313,7 @@ impl Shared {
         F::Output: Send + 'static,
     {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
-        // owned list if it ever waits; during shutdown, it is cancelled where its `Notified` is dropped.
+        // owned list if it ever waits; during shutdown, it is cancelled where its `Runnable` is dropped.
         let (notified, join) = unsafe { task::new_task(future, self.clone()) };
         match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, &**self))) {
             Some(index) => bump(&self.counters.workers[index].spawned),
@@ -348,7 +348,7 @@ impl Shared {
 
     /// Schedules a task of this runtime from a thread whose context is `cx`: into that worker's core if the
     /// thread is one of this runtime's workers, else into the injector.
-    fn schedule_from(self: &Arc<Self>, cx: Option<&ThreadCx>, task: Notified, placement: Placement) {
+    fn schedule_from(self: &Arc<Self>, cx: Option<&ThreadCx>, task: Runnable, placement: Placement) {
         let task = match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => cx.schedule_here(task, placement),
             _ => Some(task),
@@ -360,7 +360,7 @@ impl Shared {
     }
 
     /// Queues a `spawn_local` task on its worker.
-    fn schedule_pinned(&self, index: usize, task: Notified) {
+    fn schedule_pinned(&self, index: usize, task: Runnable) {
         let task = with_current(|cx| match cx {
             Some(cx) if ptr::eq(&*cx.shared, self) && cx.worker == Some(index) => {
                 match cx.core.try_borrow_mut().ok().as_deref_mut().and_then(Option::as_mut) {
@@ -428,12 +428,12 @@ impl Shared {
 }
 
 impl Schedule for Arc<Shared> {
-    fn schedule(&self, task: Notified, placement: Placement) {
+    fn schedule(&self, task: Runnable, placement: Placement) {
         with_current(|cx| self.schedule_from(cx, task, placement));
     }
 
     /// Hands the task back: its runner is one of this runtime's workers (`run_task`), which queues it itself.
-    fn yielded(&self, task: Notified) -> Option<Notified> {
+    fn yielded(&self, task: Runnable) -> Option<Runnable> {
         Some(task)
     }
 
@@ -457,11 +457,11 @@ pub(crate) struct LocalScheduler {
 }
 
 impl Schedule for LocalScheduler {
-    fn schedule(&self, task: Notified, _: Placement) {
+    fn schedule(&self, task: Runnable, _: Placement) {
         self.shared.schedule_pinned(self.index, task);
     }
 
-    fn yielded(&self, task: Notified) -> Option<Notified> {
+    fn yielded(&self, task: Runnable) -> Option<Runnable> {
         self.shared.schedule_pinned(self.index, task);
         None
     }
@@ -480,7 +480,7 @@ impl Schedule for LocalScheduler {
 }
 
 impl Core {
-    fn schedule_local(&mut self, shared: &Shared, task: Notified, placement: Placement) {
+    fn schedule_local(&mut self, shared: &Shared, task: Runnable, placement: Placement) {
         match placement {
             Placement::Next => match self.lifo.replace(task) {
                 // Only the LIFO slot changed; it is not stealable, nobody needs waking.
@@ -516,7 +516,7 @@ impl Core {
         self.pinned.append(&mut inbox.tasks);
     }
 
-    fn next_task(&mut self, shared: &Shared) -> Option<Notified> {
+    fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
         self.tick = self.tick.wrapping_add(1);
         if self.tick % GLOBAL_INTERVAL == 0 {
             self.drain_inbox(shared);
@@ -543,7 +543,7 @@ impl Core {
     }
 
     /// Takes this worker's fair share of the injector: one to run, the rest into the run queue.
-    fn next_from_inject(&mut self, shared: &Shared) -> Option<Notified> {
+    fn next_from_inject(&mut self, shared: &Shared) -> Option<Runnable> {
         let len = shared.inject.len();
         if len == 0 {
             return None;
@@ -560,7 +560,7 @@ impl Core {
 
     /// Searches other workers' queues and the injector, a few rounds apart before giving up (see
     /// [`SEARCH_ROUNDS`]).
-    fn steal_work(&mut self, shared: &Shared) -> Option<Notified> {
+    fn steal_work(&mut self, shared: &Shared) -> Option<Runnable> {
         if !self.is_searching {
             self.is_searching = shared.idle.transition_worker_to_searching();
         }
@@ -582,7 +582,7 @@ impl Core {
         None
     }
 
-    fn steal_once(&mut self, shared: &Shared) -> Option<Notified> {
+    fn steal_once(&mut self, shared: &Shared) -> Option<Runnable> {
         let n = shared.remotes.len();
         let start = self.next_rand() as usize % n;
         for i in 0..n {
@@ -612,8 +612,8 @@ impl Core {
 /// The run queue never overflows while taking a batch sized to its free space; this is never called.
 struct NoOverflow;
 
-impl Overflow<Notified> for NoOverflow {
-    fn push_batch(&self, iter: impl Iterator<Item = Notified>) {
+impl Overflow<Runnable> for NoOverflow {
+    fn push_batch(&self, iter: impl Iterator<Item = Runnable>) {
         // Unreachable by construction; dropping would leak nothing but lose wake-ups, so fail loudly.
         let n = iter.count();
         unreachable!("run queue overflow of {n} while refilling from the injector");
@@ -670,8 +670,8 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
             }
             (task, core.tick.wrapping_add(1) % GLOBAL_INTERVAL == 0)
         });
-        // A `maintain` that found no task to run first may have dispatched wakes to the injector: look again
-        // before parking rather than park with work waiting.
+        // A `maintain` that found no task to run first may have dispatched wakes (into the run queue or the
+        // injector): look again before parking rather than park with work waiting.
         let dispatched = maintain_due && maintain(cx);
         match task {
             Some(task) => run_task(cx, task, counters),
@@ -687,7 +687,7 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
 }
 
 /// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
-fn run_task(cx: &ThreadCx, mut task: Notified, counters: &WorkerCounters) {
+fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
     let shared = &*cx.shared;
     let mut lifo_polls = 0;
     loop {
@@ -743,7 +743,7 @@ fn maintain(cx: &ThreadCx) -> bool {
 /// queueing it locally while older tasks wait in the injector, would break the first come, first served
 /// order: with more ready sockets than the run queue's 256 slots, the overflow would sit in the injector,
 /// read one task per 61 ticks, while every poll of the driver refilled the run queue, and the connections
-/// that overflowed would wait for milliseconds (measured: p99 14x a plain mio loop's with 512 connections).
+/// that overflowed would wait for milliseconds (BENCHMARKS.md, "Measurements behind design choices").
 /// From the injector they are served in batches the size of the worker's fair share, and idle workers take
 /// their share too (as Go's netpoller hands its goroutines to the global queue); from the run queue, idle
 /// workers steal them.
@@ -788,7 +788,8 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
         if !shared.idle.is_parked(index) {
             break;
         }
-        // The driver dispatched work (into the injector), or a wake put tasks into this core: run them.
+        // The driver dispatched work (into the run queue or the injector), or a wake put tasks into this
+        // core: run them.
         if dispatched || with_core(cx, |core| core.has_local_work()) {
             shared.idle.unpark_worker_by_id(index);
             break;

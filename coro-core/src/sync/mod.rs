@@ -21,7 +21,8 @@
 //! and a queue of waiting operations (the crate's `WaitList`, which the channels use too) under one mutex.
 //! The operations are rare enough to contend (a waiter only queues when the primitive is taken) that a
 //! lock-free queue would buy little, and the mutex makes every transition one critical section that a loom
-//! model checks easily. No `unsafe`.
+//! model checks easily. The only `unsafe` is in the locks ([`Mutex`], [`RwLock`]), which hand out
+//! references to the data they guard (each access explained where it is made), and in `oneshot`.
 //!
 //! A waiter's slot holds what its primitive hands it: the permits it still needs ([`Semaphore`], and so the
 //! locks), how it was notified ([`Notify`]), the generation or epoch it waits for ([`Barrier`],

@@ -3,7 +3,8 @@
 //! Blocking code ports by keeping every name: [`Read`], [`Write`] and [`BufRead`] have std's methods
 //! (`read`, `read_exact`, `read_to_end`, `read_to_string`, `write`, `write_all`, `flush`, `fill_buf`,
 //! `consume`, `read_until`, `read_line`, `lines`), [`BufReader`] and [`BufWriter`] wrap any reader or writer,
-//! and [`copy`] moves a whole stream. Inside a `#[coro::coroutine]` each operation is a call whose value is
+//! and [`copy`] moves a whole stream. [`Async`] registers any other non-blocking file descriptor (a pipe, an
+//! eventfd, a tun device) with the reactor. Inside a `#[coro::coroutine]` each operation is a call whose value is
 //! a [`Suspend`](coro_core::Suspend) future, so it is awaited in place and the code reads exactly like std:
 //!
 //! ```
@@ -115,6 +116,8 @@
 //! wrapping a `futures_io::AsyncRead + Unpin` as a [`Read`] is `now`'s poll-based sibling (a `poll_fn`
 //! future that is `Suspend`), written in a few lines.
 
+#[cfg(unix)]
+mod async_fd;
 mod buf_read;
 mod buf_reader;
 mod buf_writer;
@@ -127,6 +130,10 @@ mod write;
 #[cfg(test)]
 mod tests;
 
+#[cfg(unix)]
+pub use async_fd::Async;
+#[cfg(unix)]
+pub(crate) use async_fd::set_nonblocking;
 pub use buf_read::{BufRead, Lines, Split};
 pub use buf_reader::BufReader;
 pub use buf_writer::{BufWriter, IntoInnerError};

@@ -30,18 +30,43 @@ pub enum Resolution {
     Lookup(String),
 }
 
+/// Resolves a host name to its socket addresses, as std's `"host:port".to_socket_addrs()`: what is
+/// already an address resolves on the spot, a name is looked up with the system resolver on the blocking
+/// pool (so the lookup suspends the coroutine, never a worker).
+///
+/// ```
+/// #[coro_macros::coroutine(crate = ::coro_core)]
+/// fn loopback_only() -> std::io::Result<bool> {
+///     let mut addrs = coro_net::net::lookup_host("localhost:80")?; // suspends during the lookup
+///     Ok(addrs.all(|addr| addr.ip().is_loopback()))
+/// }
+///
+/// let rt = coro_net::Runtime::builder().workers(1).build().unwrap();
+/// assert!(rt.block_on(loopback_only()).unwrap());
+/// ```
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn lookup_host<A: ToSocketAddrs>(host: A) -> io::Result<std::vec::IntoIter<SocketAddr>> {
+    Ok(lookup(host)?.into_iter())
+}
+
 /// The addresses `addr` names, looked up on the blocking pool if it is a host name.
 #[coro_macros::coroutine(crate = ::coro_core)]
-pub(crate) fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
-    let addrs = match addr.resolution() {
-        Resolution::Ready(addrs) => addrs,
+fn lookup<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    match addr.resolution() {
+        Resolution::Ready(addrs) => Ok(addrs),
         Resolution::Lookup(name) => {
             let lookup = spawn_blocking(move || std::net::ToSocketAddrs::to_socket_addrs(&name));
             let found =
                 lookup.join().map_err(|err| io::Error::other(format!("address lookup failed: {err}")))?;
-            found?.collect()
+            Ok(found?.collect())
         }
-    };
+    }
+}
+
+/// The addresses `addr` names (at least one), looked up on the blocking pool if it is a host name.
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub(crate) fn resolve<A: ToSocketAddrs>(addr: A) -> io::Result<Vec<SocketAddr>> {
+    let addrs = lookup(addr)?;
     if addrs.is_empty() {
         return Err(io::Error::new(io::ErrorKind::InvalidInput, "could not resolve to any addresses"));
     }

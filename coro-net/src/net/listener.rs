@@ -130,6 +130,31 @@ impl<L: Accepts> Future for Accept<'_, L> {
 
 impl<L: Accepts> Suspend for Accept<'_, L> {}
 
+/// The connections a listener accepts, one per [`next`](Incoming::next) (std's `Incoming`, for
+/// [`TcpListener::incoming`](super::TcpListener::incoming) and `UnixListener::incoming`).
+#[derive(Debug)]
+pub struct Incoming<'a, L> {
+    pub(crate) listener: &'a L,
+}
+
+impl Incoming<'_, super::TcpListener> {
+    /// The next connection: suspends until one arrives. Never `None` (the `Option` makes `while let`
+    /// read like std's `for`).
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn next(&mut self) -> Option<io::Result<super::TcpStream>> {
+        Some(self.listener.accept().map(|(stream, _)| stream))
+    }
+}
+
+#[cfg(unix)]
+impl Incoming<'_, super::UnixListener> {
+    /// The next connection: suspends until one arrives. Never `None`.
+    #[coro_macros::coroutine(crate = ::coro_core)]
+    pub fn next(&mut self) -> Option<io::Result<super::UnixStream>> {
+        Some(self.listener.accept().map(|(stream, _)| stream))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

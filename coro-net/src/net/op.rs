@@ -1,5 +1,5 @@
-//! An operation that is a single system call, retried when the socket becomes ready: datagram sends and
-//! receives. The call is tried first; only a `WouldBlock` makes the operation wait (`Registration::poll_io`).
+//! An operation that is a single system call, retried when the source becomes ready: datagram sends and
+//! receives, and `io::Async`'s `read_with`/`write_with`. The call is tried first; only a `WouldBlock` makes the operation wait (`Registration::poll_io`).
 
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
@@ -14,8 +14,11 @@ pub(crate) struct IoOp<'a, F> {
     call: F,
 }
 
+// The call is only ever called through `&mut`, never pinned: the operation is `Unpin` whatever it captures.
+impl<F> Unpin for IoOp<'_, F> {}
+
 /// `call` (a non-blocking system call), retried each time `registration` is ready in `direction`.
-pub(crate) fn io_op<R, F: FnMut() -> io::Result<R> + Unpin>(
+pub(crate) fn io_op<R, F: FnMut() -> io::Result<R>>(
     registration: &Registration,
     direction: Direction,
     call: F,
@@ -23,7 +26,7 @@ pub(crate) fn io_op<R, F: FnMut() -> io::Result<R> + Unpin>(
     IoOp { registration, direction, call }
 }
 
-impl<R, F: FnMut() -> io::Result<R> + Unpin> Future for IoOp<'_, F> {
+impl<R, F: FnMut() -> io::Result<R>> Future for IoOp<'_, F> {
     type Output = io::Result<R>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
@@ -32,4 +35,4 @@ impl<R, F: FnMut() -> io::Result<R> + Unpin> Future for IoOp<'_, F> {
     }
 }
 
-impl<R, F: FnMut() -> io::Result<R> + Unpin> Suspend for IoOp<'_, F> {}
+impl<R, F: FnMut() -> io::Result<R>> Suspend for IoOp<'_, F> {}

@@ -5,12 +5,15 @@
 //! `accept` backs off under descriptor exhaustion instead of spinning (see `listener.rs`).
 
 use super::addr::{ToSocketAddrs, first_success, resolve};
-use super::listener::IoListener;
-use super::stream::{IoStream, ReadHalf, WriteHalf, split};
+use super::listener::{Incoming, IoListener};
+use super::socket::{DEFAULT_BACKLOG, TcpSocket};
+use super::stream::{StreamSocket, Transport, sealed};
+use crate::reactor::Direction;
+use coro_core::Suspend;
+use socket2::SockRef;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
-use std::net::{Shutdown, SocketAddr};
+use std::net::SocketAddr;
 use std::time::Duration;
 
 /// A TCP socket server, listening for connections.
@@ -23,11 +26,18 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds to the first of `addr`'s addresses that accepts a bind, like `std::net::TcpListener::bind`.
-    /// The socket has `SO_REUSEADDR` set, as mio and std do on Unix.
+    /// The socket has `SO_REUSEADDR` set, as mio and std do on Unix, and listens with a backlog of 1024
+    /// (tokio's; [`TcpSocket::listen`] sets another).
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         let addrs = resolve(addr)?;
-        first_success(addrs, |addr| TcpListener::from_mio(mio::net::TcpListener::bind(addr)?))
+        first_success(addrs, |addr| {
+            let socket = TcpSocket::for_addr(addr)?;
+            #[cfg(unix)]
+            socket.set_reuseaddr(true)?;
+            socket.bind(addr)?;
+            socket.listen(DEFAULT_BACKLOG)
+        })
     }
 
     /// Wraps a listener from std, which must already be bound; it is switched to non-blocking mode.
@@ -44,21 +54,32 @@ impl TcpListener {
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn accept(&self) -> io::Result<(TcpStream, SocketAddr)> {
         let (io, addr) = self.listener.accept()?;
-        Ok((TcpStream::from_mio(io)?, addr))
+        Ok((TcpStream::from_io(io)?, addr))
     }
 
+    /// An endless sequence of accepted connections: `while let Some(stream) = incoming.next() { let
+    /// stream = stream?; .. }` is std's `for stream in listener.incoming()`; `next` suspends until a
+    /// connection arrives and never returns `None`.
+    pub fn incoming(&self) -> Incoming<'_, TcpListener> {
+        Incoming { listener: self }
+    }
+
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.listener.get_ref().set_ttl(ttl)
     }
 
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
         self.listener.get_ref().ttl()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -70,9 +91,19 @@ impl fmt::Debug for TcpListener {
     }
 }
 
-/// A TCP connection.
-pub struct TcpStream {
-    stream: IoStream<mio::net::TcpStream>,
+/// A TCP connection: a [`StreamSocket`] over [`Tcp`], whose shared methods (`read`, `write`, `write_all`,
+/// `read_exact`, the timeouts, `shutdown`, `into_split`, ...) are written once for both transports; the
+/// TCP-only ones are below.
+pub type TcpStream = StreamSocket<Tcp>;
+
+/// The TCP transport of a [`StreamSocket`]: [`TcpStream`] is `StreamSocket<Tcp>`.
+#[derive(Debug)]
+pub enum Tcp {}
+
+impl Transport for Tcp {}
+
+impl sealed::Sealed for Tcp {
+    type Io = mio::net::TcpStream;
 }
 
 impl TcpStream {
@@ -107,65 +138,60 @@ impl TcpStream {
     /// One connection attempt: a non-blocking connect, then wait until the socket is writable and check.
     #[coro_macros::coroutine(crate = ::coro_core)]
     fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
-        Ok(stream)
+        TcpStream::connecting(mio::net::TcpStream::connect(addr)?)
     }
 
     /// Wraps a connected stream from std; it is switched to non-blocking mode.
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
-        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+        TcpStream::from_io(mio::net::TcpStream::from_std(stream))
     }
 
-    fn from_mio(io: mio::net::TcpStream) -> io::Result<TcpStream> {
-        Ok(TcpStream { stream: IoStream::new(io)? })
-    }
-
-    /// Shuts down the read side, the write side or both (`Shutdown::Write` sends FIN: a half-close).
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.stream.get_ref().shutdown(how)
-    }
-
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().peer_addr()
+        self.get_ref().peer_addr()
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().local_addr()
+        self.get_ref().local_addr()
     }
 
+    /// Sets `TCP_NODELAY`: with `true`, small writes go out at once instead of being coalesced (Nagle's
+    /// algorithm off).
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.stream.get_ref().set_nodelay(nodelay)
+        self.get_ref().set_nodelay(nodelay)
     }
 
+    /// Whether `TCP_NODELAY` is set.
     pub fn nodelay(&self) -> io::Result<bool> {
-        self.stream.get_ref().nodelay()
+        self.get_ref().nodelay()
     }
 
+    /// Sets the IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
-        self.stream.get_ref().set_ttl(ttl)
+        self.get_ref().set_ttl(ttl)
     }
 
+    /// The IP time-to-live of the packets sent from the socket (`IP_TTL`).
     pub fn ttl(&self) -> io::Result<u32> {
-        self.stream.get_ref().ttl()
+        self.get_ref().ttl()
     }
 
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.stream.get_ref().take_error()
+    /// `SO_LINGER`: with `Some(d)`, dropping the stream waits up to `d` for unsent data; `Some(ZERO)`
+    /// makes it send a reset instead of a FIN.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.get_ref()).set_linger(linger)
     }
 
-    /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.
-    pub fn into_split(self) -> (ReadHalf<TcpStream>, WriteHalf<TcpStream>) {
-        split(self)
+    /// The `SO_LINGER` setting.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.get_ref()).linger()
+    }
+
+    /// Reads into `buf` without taking the data from the socket: suspends until some has arrived, as std's
+    /// `peek` blocks. The next `read` returns the same bytes.
+    pub fn peek<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
+        self.with(Direction::Read, move |io| io.peek(buf))
     }
 }
-
-impl fmt::Debug for TcpStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.stream.fmt(f)
-    }
-}
-
-super::stream::impl_futures_io!(TcpStream);
-super::stream::impl_coro_io!(TcpStream);

@@ -2,7 +2,7 @@
 //!
 //! A timeout is stored with the socket as nanoseconds in an atomic (0 = none), so halves of a split stream
 //! share it and `set_*_timeout` takes `&self` as in std. An operation starts its timer only when it first
-//! has to wait: one that completes at once (the common case) never touches the timer wheel, and the boxed
+//! has to wait: one that completes at once (the common case) never touches the timer store, and the boxed
 //! timer exists only for operations that actually wait under a timeout.
 
 use crate::time::{Sleep, sleep};
@@ -15,9 +15,9 @@ use std::time::Duration;
 
 /// An optional timeout, settable through `&self`.
 #[derive(Debug, Default)]
-pub(crate) struct Timeout(AtomicU64);
+pub(crate) struct AtomicTimeout(AtomicU64);
 
-impl Timeout {
+impl AtomicTimeout {
     /// Sets the timeout; like std, a zero duration is an `InvalidInput` error (use `None` for no timeout).
     pub(crate) fn set(&self, timeout: Option<Duration>) -> io::Result<()> {
         let nanos = match timeout {

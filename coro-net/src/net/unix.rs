@@ -2,16 +2,17 @@
 //! of `std::os::unix::net`; the operations that would block suspend the calling coroutine instead.
 //!
 //! Binding and connecting take a path, so there is nothing to resolve: `bind` is a plain call as in std.
-//! `connect` waits until the connection is established (a listener with a full backlog makes it wait).
+//! `connect` waits until the connection is established. A listener whose backlog is full fails it at once
+//! with `WouldBlock` (the kernel's `EAGAIN` for a non-blocking Unix connect); listeners here listen with the
+//! system's largest backlog (`SOMAXCONN`), so only a burst beyond that sees it.
 
-use super::listener::IoListener;
+use super::listener::{Incoming, IoListener};
 use super::op::io_op;
-use super::stream::{IoStream, ReadHalf, WriteHalf, split};
+use super::stream::{StreamSocket, Transport, sealed};
 use crate::reactor::{Direction, Registration};
 use coro_core::Suspend;
 use mio::Interest;
 use std::fmt;
-use std::future::poll_fn;
 use std::io;
 use std::net::Shutdown;
 use std::os::unix::net::SocketAddr;
@@ -42,13 +43,20 @@ impl UnixListener {
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn accept(&self) -> io::Result<(UnixStream, SocketAddr)> {
         let (io, addr) = self.listener.accept()?;
-        Ok((UnixStream::from_mio(io)?, addr))
+        Ok((UnixStream::from_io(io)?, addr))
     }
 
+    /// An endless sequence of accepted connections, as [`TcpListener::incoming`](super::TcpListener::incoming).
+    pub fn incoming(&self) -> Incoming<'_, UnixListener> {
+        Incoming { listener: self }
+    }
+
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.listener.get_ref().local_addr()
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.listener.get_ref().take_error()
     }
@@ -60,61 +68,48 @@ impl fmt::Debug for UnixListener {
     }
 }
 
-/// A connected Unix domain stream socket.
-pub struct UnixStream {
-    stream: IoStream<mio::net::UnixStream>,
+/// A connected Unix domain stream socket: a [`StreamSocket`] over [`Unix`], whose shared methods (`read`,
+/// `write`, `write_all`, `read_exact`, the timeouts, `shutdown`, `into_split`, ...) are written once for both
+/// transports; the Unix-only ones are below.
+pub type UnixStream = StreamSocket<Unix>;
+
+/// The Unix domain transport of a [`StreamSocket`]: [`UnixStream`] is `StreamSocket<Unix>`.
+#[derive(Debug)]
+pub enum Unix {}
+
+impl Transport for Unix {}
+
+impl sealed::Sealed for Unix {
+    type Io = mio::net::UnixStream;
 }
 
 impl UnixStream {
     /// Connects to the socket at `path`.
     #[coro_macros::coroutine(crate = ::coro_core)]
     pub fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_mio(mio::net::UnixStream::connect(path)?)?;
-        poll_fn(|cx| stream.stream.poll_connected(cx)).await?;
-        Ok(stream)
+        UnixStream::connecting(mio::net::UnixStream::connect(path)?)
     }
 
     /// A connected pair of sockets.
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = mio::net::UnixStream::pair()?;
-        Ok((UnixStream::from_mio(a)?, UnixStream::from_mio(b)?))
+        Ok((UnixStream::from_io(a)?, UnixStream::from_io(b)?))
     }
 
     /// Wraps a connected stream from std; it is switched to non-blocking mode.
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
-        UnixStream::from_mio(mio::net::UnixStream::from_std(stream))
+        UnixStream::from_io(mio::net::UnixStream::from_std(stream))
     }
 
-    fn from_mio(io: mio::net::UnixStream) -> io::Result<UnixStream> {
-        Ok(UnixStream { stream: IoStream::new(io)? })
-    }
-
-    pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
-        self.stream.get_ref().shutdown(how)
-    }
-
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().local_addr()
+        self.get_ref().local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
-        self.stream.get_ref().peer_addr()
-    }
-
-    pub fn take_error(&self) -> io::Result<Option<io::Error>> {
-        self.stream.get_ref().take_error()
-    }
-
-    /// Splits the stream into a reading and a writing half that two coroutines can own and use at once.
-    pub fn into_split(self) -> (ReadHalf<UnixStream>, WriteHalf<UnixStream>) {
-        split(self)
-    }
-}
-
-impl fmt::Debug for UnixStream {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.stream.fmt(f)
+        self.get_ref().peer_addr()
     }
 }
 
@@ -158,14 +153,17 @@ impl UnixDatagram {
         self.io.connect(path)
     }
 
+    /// Sends `buf` to the connected peer: suspends until the socket can take it.
     pub fn send<'a>(&'a self, buf: &'a [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Write, move || self.io.send(buf))
     }
 
+    /// Receives one datagram from the connected peer into `buf`: suspends until one arrives.
     pub fn recv<'a>(&'a self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         io_op(&self.registration, Direction::Read, move || self.io.recv(buf))
     }
 
+    /// Sends `buf` to the socket at `path`: suspends until the socket can take it.
     pub fn send_to<'a>(
         &'a self,
         buf: &'a [u8],
@@ -174,6 +172,7 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Write, move || self.io.send_to(buf, path))
     }
 
+    /// Receives one datagram into `buf`, with the address it came from: suspends until one arrives.
     pub fn recv_from<'a>(
         &'a self,
         buf: &'a mut [u8],
@@ -181,18 +180,22 @@ impl UnixDatagram {
         io_op(&self.registration, Direction::Read, move || self.io.recv_from(buf))
     }
 
+    /// The local address the socket is bound to.
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.io.local_addr()
     }
 
+    /// The address of the peer the socket is connected to.
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.io.peer_addr()
     }
 
+    /// Shuts down the read side, the write side or both.
     pub fn shutdown(&self, how: Shutdown) -> io::Result<()> {
         self.io.shutdown(how)
     }
 
+    /// Takes the socket's pending error (`SO_ERROR`), clearing it.
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.io.take_error()
     }
@@ -209,6 +212,3 @@ impl fmt::Debug for UnixDatagram {
         self.io.fmt(f)
     }
 }
-
-super::stream::impl_futures_io!(UnixStream);
-super::stream::impl_coro_io!(UnixStream);

@@ -15,7 +15,7 @@
 //! and the timers. It is installed on every worker through `coro_core`'s `Builder::park_with` ([`park`]):
 //! a worker with nothing to run tries to take the driver; the one that gets it blocks in `epoll_wait`
 //! (bounded by the next timer), dispatches the readiness it gets and fires the expired timers; the others
-//! sleep on their own condition variable. A worker's [`Unpark`](coro_core::runtime::park::Unpark) knows
+//! sleep on their own condition variable. A worker's [`Unpark`](coro_core::rt_internal::park::Unpark) knows
 //! which of the two it sleeps in: the condition variable, or `epoll_wait`, which it interrupts with the
 //! runtime's `mio::Waker`.
 //!
@@ -23,8 +23,9 @@
 //! worker is parked in it, never while a task runs, and a worker that leaves it hands it over: every worker
 //! that failed to take it is listed as waiting, and the one leaving wakes one of them, which then polls. So
 //! whenever a worker is idle, one idle worker is in `epoll_wait`, whatever the others are running. The
-//! wakes the driver dispatches go to the polling worker's queues (the first to its LIFO slot, the others to
-//! its stealable run queue, waking a sleeper to steal them, as any wake from a worker does). Busy workers
+//! wakes the driver dispatches are queued as one batch, in event order, behind every task already waiting:
+//! in the polling worker's stealable run queue when the injector is empty and the batch fits, else in the
+//! injector, and a sleeper is woken to share them (`dispatching` in `coro-core`'s worker). Busy workers
 //! also poll the driver without blocking every 61 ticks (`Park::maintain`, tokio's `maintenance`), so
 //! readiness and timers are served even when no worker ever runs out of work.
 //!
@@ -38,13 +39,10 @@
 //! events (up to 1024), and `epoll_ctl` from all workers serialized on one epoll instance (registration
 //! and deregistration only).
 //!
-//! Measured (`examples/poll_sharing.rs`: raw mio, no runtime, 2 threads on the 2-core dev machine under
-//! other load, so ±15%): a 64 B ping-pong over 512 socket pairs runs at 0.87-1.00x the per-thread polls'
-//! rate with one shared poll, 0.74-0.87x over 64 pairs, and 0.34-0.57x with one pair per thread (there,
-//! per-thread polling keeps each ping-pong on one core while the shared poll bounces it between cores).
-//! So a per-worker poll wins on locality when connections never move, by up to ~25% at realistic
-//! connection counts; but it cannot meet the stuck-worker requirement without cross-polling, and the
-//! scheduler moves tasks between workers anyway. We take the shared poll, tokio's design.
+//! A per-worker poll wins on locality when connections never move (BENCHMARKS.md, "Measurements behind
+//! design choices", has the figures), but it cannot meet the stuck-worker requirement without
+//! cross-polling, and the scheduler moves tasks between workers anyway. We take the shared poll, tokio's
+//! design.
 //!
 //! **Registrations** live in a slab; a source's mio token is its slab key plus a generation
 //! ([`registration`]), so an event still in flight for a deregistered source whose key (or fd) was reused
@@ -53,17 +51,17 @@
 //! `WouldBlock` clears the bits only if no event arrived since it looked (same tick), so an event that
 //! lands between the check and the clear is never lost.
 //!
-//! **Timers** ([`crate::time`]) are an ordered set of `(deadline in ms, key)` plus a slab of entries, per
-//! runtime, under one mutex: insert, cancel (on drop) and pop-expired are `O(log n)`. Deadlines are
-//! rounded up to the millisecond, so a timer never fires early. The worker in `epoll_wait` sleeps until
-//! the earliest deadline; inserting an earlier one wakes it.
+//! **Timers** ([`crate::time`]) are `coro_core`'s `TimerStore`, one per runtime, under one mutex: insert,
+//! cancel (on drop) and pop-expired are `O(log n)`, deadlines are rounded up to the millisecond so a timer
+//! never fires early. The worker in `epoll_wait` sleeps until the earliest deadline; inserting an earlier
+//! one wakes it.
 
 pub(crate) mod park;
 mod registration;
 
 pub(crate) use registration::{Direction, Registration};
 
-use crate::time::Timers;
+use coro_core::rt_internal::TimerStore;
 use registration::ScheduledIo;
 use slab::Slab;
 use std::fmt;
@@ -86,7 +84,7 @@ pub(crate) struct Driver {
     slot: Mutex<Slot>,
     /// The poll itself; locked only by the worker that set `slot.held`.
     poll: Mutex<PollState>,
-    pub(crate) timers: Mutex<Timers>,
+    pub(crate) timers: Mutex<TimerStore>,
     /// Every worker's parker, to hand the driver over.
     parkers: Mutex<Vec<Arc<park::ParkInner>>>,
 }
@@ -128,14 +126,14 @@ impl Driver {
                 tick: 0,
                 wakers: Vec::new(),
             }),
-            timers: Mutex::new(Timers::new(Instant::now())),
+            timers: Mutex::new(TimerStore::new()),
             parkers: Mutex::new(Vec::new()),
         }))
     }
 
     /// The driver of the runtime the current thread belongs to.
     pub(crate) fn current() -> Option<Arc<Driver>> {
-        coro_core::runtime::extension::<Driver>()
+        coro_core::rt_internal::extension::<Driver>()
     }
 
     /// Interrupts the worker blocked in `epoll_wait`, if any.
@@ -196,7 +194,7 @@ impl Driver {
                 None => timeout,
             };
             if blocking {
-                timers.set_polling_until(timeout.map(|t| now + t));
+                timers.sleep_until(timeout.map(|t| now + t));
             }
             timeout
         };
@@ -236,7 +234,7 @@ impl Driver {
                 scheduled.shutdown(&mut wakers);
             }
         }
-        lock(&self.timers).shutdown(&mut wakers);
+        lock(&self.timers).close(&mut wakers);
         for waker in wakers {
             waker.wake();
         }

@@ -18,7 +18,7 @@
 //! this time it takes the driver.
 
 use super::{Driver, lock};
-use coro_core::runtime::park::{Park, Unpark};
+use coro_core::rt_internal::park::{Park, Unpark};
 use std::fmt;
 use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
 use std::sync::{Arc, Condvar, Mutex};
@@ -31,8 +31,9 @@ const PARKED_DRIVER: usize = 3;
 
 /// How often a busy worker polls the driver without blocking, at most (see [`Park::maintain`]). The
 /// scheduler asks every 61 ticks, which for tasks that yield back to back is every couple of microseconds: an
-/// `epoll_wait` each time cost 15 ns per yield (measured, `yield_1`). Events and timers reach a busy worker
-/// at most this late; an idle one polls the driver as it parks, at once.
+/// `epoll_wait` that often is a cost every yield pays (BENCHMARKS.md, "Measurements behind design
+/// choices"). Events and timers reach a busy worker at most this late; an idle one polls the driver as it
+/// parks, at once.
 const MAINTAIN_INTERVAL: Duration = Duration::from_micros(100);
 
 /// One worker's parker.

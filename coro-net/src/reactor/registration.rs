@@ -25,7 +25,7 @@
 //! dropped) costs one spurious wake-up at the next readiness.
 
 use super::{Driver, IoSlab, lock};
-use coro_core::runtime::coop;
+use coro_core::rt_internal::coop;
 use std::fmt;
 use std::io;
 use std::sync::atomic::{AtomicUsize, Ordering::*};

@@ -181,7 +181,7 @@ fn operations_that_complete_at_once_respect_the_budget() {
                         Poll::Ready(result) => {
                             result.unwrap();
                             completed += 1;
-                            if completed > 10 * coro_core::runtime::coop::BUDGET as usize {
+                            if completed > 10 * coro_core::rt_internal::coop::BUDGET as usize {
                                 return Poll::Ready(false);
                             }
                         }
@@ -191,7 +191,7 @@ fn operations_that_complete_at_once_respect_the_budget() {
             })
             .await;
             assert!(yielded, "a task whose IO always completes must be made to yield");
-            assert_eq!(completed, coro_core::runtime::coop::BUDGET as usize);
+            assert_eq!(completed, coro_core::rt_internal::coop::BUDGET as usize);
         })
         .join()
         .await
@@ -285,7 +285,7 @@ impl<T: Send + 'static> JoinBlocking<T> for coro_core::JoinHandle<T> {
 
 #[test]
 fn a_worker_leaving_the_driver_hands_it_to_a_waiting_one() {
-    use coro_core::runtime::park::Park;
+    use coro_core::rt_internal::park::Park;
     let driver = Driver::new().unwrap();
     let _p0 = park::Parker::new(&driver, 0);
     let mut p1 = park::Parker::new(&driver, 1);

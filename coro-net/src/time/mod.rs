@@ -23,17 +23,14 @@
 //!
 //! # Design
 //!
-//! Each runtime has one timer store, in its reactor's [`Driver`]: an ordered set of `(deadline, key)` and
-//! a slab of entries (the deadline, the waiting task's waker, whether it fired), under one mutex. A timer
-//! is inserted on its first poll (creating a [`Sleep`] costs nothing and needs no runtime), removed when
-//! it fires or when it is dropped, so cancelled timers never pile up: insert, cancel and the driver's
-//! pop-expired are `O(log n)`. Deadlines are kept in whole milliseconds since the store's start, rounded
-//! up, so a timer never fires early; the worker parked in the reactor sleeps until the earliest deadline
-//! (mio rounds its timeout up to the millisecond too), and inserting an earlier one wakes it. A busy
-//! runtime fires expired timers from its workers' periodic non-blocking polls (see the reactor).
+//! Each runtime has one timer store (`coro_core`'s `TimerStore`, whose module header has its design), in
+//! its reactor's `Driver`, under one mutex. A timer is inserted on its first poll (creating a [`Sleep`]
+//! costs nothing and needs no runtime) and removed when it fires or when it is dropped. The worker parked
+//! in the reactor sleeps until the earliest deadline, and inserting an earlier one wakes it. A busy runtime
+//! fires expired timers from its workers' periodic non-blocking polls (see the reactor).
 //!
-//! The driver is installed as the runtime's `coro_core::runtime::Timer`, and a [`Sleep`] is a
-//! `coro_core::runtime::timer::Deadline` (the same wait that bounds `chan`'s `recv_timeout`) plus a budget
+//! The driver is installed as the runtime's `coro_core::rt_internal::Timer`, and a [`Sleep`] is a
+//! `coro_core::rt_internal::Deadline` (the same wait that bounds `chan`'s `recv_timeout`) plus a budget
 //! unit; on a thread outside any coro runtime (a plain `block_on`), `coro-core`'s fallback timer thread
 //! serves it instead.
 //!
@@ -42,98 +39,24 @@
 
 use crate::reactor::{Driver, lock};
 use coro_core::Suspend;
-use coro_core::runtime::timer::Deadline;
-use coro_core::runtime::{Timer, coop};
-use slab::Slab;
-use std::collections::BTreeSet;
+use coro_core::rt_internal::Deadline;
+use coro_core::rt_internal::{Timer, TimerStore, coop};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll, Waker, ready};
 use std::time::{Duration, Instant};
 
-/// A runtime's timers (inside its [`Driver`]).
-pub(crate) struct Timers {
-    start: Instant,
-    /// Pending timers by deadline (ms since `start`) then key.
-    queue: BTreeSet<(u64, usize)>,
-    entries: Slab<Entry>,
-    /// The deadline (ms) up to which a worker blocks in the driver, if one does: an earlier timer wakes it.
-    polling_until: Option<u64>,
-    shutdown: bool,
-}
-
-struct Entry {
-    deadline: u64,
-    waker: Option<Waker>,
-    fired: bool,
-}
-
-impl Timers {
-    pub(crate) fn new(start: Instant) -> Timers {
-        Timers { start, queue: BTreeSet::new(), entries: Slab::new(), polling_until: None, shutdown: false }
-    }
-
-    /// `instant` in whole milliseconds since the start, rounded up (a timer must not fire early).
-    fn deadline_ms(&self, instant: Instant) -> u64 {
-        let since = instant.saturating_duration_since(self.start);
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
-        u64::try_from(ms).unwrap_or(u64::MAX)
-    }
-
-    /// Milliseconds elapsed since the start, rounded down.
-    fn now_ms(&self, now: Instant) -> u64 {
-        u64::try_from(now.saturating_duration_since(self.start).as_millis()).unwrap_or(u64::MAX)
-    }
-
-    pub(crate) fn next_deadline(&self) -> Option<Instant> {
-        let &(ms, _) = self.queue.first()?;
-        Some(self.start + Duration::from_millis(ms))
-    }
-
-    pub(crate) fn set_polling_until(&mut self, until: Option<Instant>) {
-        self.polling_until = Some(until.map_or(u64::MAX, |t| self.deadline_ms(t)));
-    }
-
-    /// Marks every timer due at `now` as fired and collects their wakers; nobody is polling any more.
-    pub(crate) fn fire_expired(&mut self, now: Instant, wakers: &mut Vec<Waker>) {
-        self.polling_until = None;
-        let now = self.now_ms(now);
-        while let Some(&(deadline, key)) = self.queue.first() {
-            if deadline > now {
-                break;
-            }
-            self.queue.pop_first();
-            let entry = &mut self.entries[key];
-            entry.fired = true;
-            wakers.extend(entry.waker.take());
-        }
-    }
-
-    pub(crate) fn shutdown(&mut self, wakers: &mut Vec<Waker>) {
-        self.shutdown = true;
-        self.queue.clear();
-        for (_, entry) in self.entries.iter_mut() {
-            wakers.extend(entry.waker.take());
-        }
-    }
-
-    /// Entries alive (pending, or fired and not yet seen by their `Sleep`).
-    #[cfg(test)]
-    pub(crate) fn len(&self) -> usize {
-        self.entries.len()
-    }
-}
-
 /// Suspends the current coroutine for at least `duration`.
 ///
 /// Waits at least `duration`, with millisecond resolution. The timer starts when the returned operation is
 /// created (so `sleep(d)` stored and awaited later ends `d` after its creation, as in tokio) and is
-/// registered on its first poll; dropping it cancels it.
+/// registered on its first poll; dropping it cancels it. Outside a runtime with the coro reactor (a plain
+/// thread under `block_on`), a process-wide timer thread serves it.
 ///
 /// # Panics
 ///
-/// When polled outside a runtime with the coro reactor (`coro::run`, `#[coro::main]`, `coro::Runtime`).
+/// When polled after the runtime it was first polled on shut down.
 pub fn sleep(duration: Duration) -> Sleep {
     let now = Instant::now();
     sleep_until(now.checked_add(duration).unwrap_or_else(far_future))
@@ -189,19 +112,11 @@ impl Sleep {
     }
 }
 
-/// The timer store, also serving `coro-core`'s timed operations (`chan::Receiver::recv_timeout`): the
+/// The runtime's timers, also serving `coro-core`'s timed operations (`chan::Receiver::recv_timeout`): the
 /// runtime installs its driver with `coro_core::Builder::timer`.
 impl Timer for Driver {
     fn insert(&self, deadline: Instant, waker: &Waker) -> Option<usize> {
-        let mut timers = lock_live(self);
-        let deadline = timers.deadline_ms(deadline);
-        if deadline <= timers.now_ms(Instant::now()) {
-            return None;
-        }
-        let key = timers.entries.insert(Entry { deadline, waker: Some(waker.clone()), fired: false });
-        timers.queue.insert((deadline, key));
-        let wake_driver = timers.polling_until.is_some_and(|until| deadline < until);
-        drop(timers);
+        let (key, wake_driver) = lock_live(self).insert(deadline, waker)?;
         if wake_driver {
             self.wake();
         }
@@ -209,25 +124,11 @@ impl Timer for Driver {
     }
 
     fn poll_due(&self, key: usize, waker: &Waker) -> bool {
-        let mut timers = lock_live(self);
-        let now = timers.now_ms(Instant::now());
-        let entry = &mut timers.entries[key];
-        if entry.fired || entry.deadline <= now {
-            return true;
-        }
-        match &entry.waker {
-            Some(current) if current.will_wake(waker) => {}
-            _ => entry.waker = Some(waker.clone()),
-        }
-        false
+        lock_live(self).poll_due(key, waker)
     }
 
     fn remove(&self, key: usize) {
-        let mut timers = lock(&self.timers);
-        let entry = timers.entries.remove(key);
-        if !entry.fired {
-            timers.queue.remove(&(entry.deadline, key));
-        }
+        lock(&self.timers).remove(key);
     }
 }
 
@@ -236,9 +137,9 @@ impl Timer for Driver {
 /// # Panics
 ///
 /// If it has: a timer outlived its runtime.
-fn lock_live(driver: &Driver) -> std::sync::MutexGuard<'_, Timers> {
+fn lock_live(driver: &Driver) -> std::sync::MutexGuard<'_, TimerStore> {
     let timers = lock(&driver.timers);
-    if timers.shutdown {
+    if timers.is_closed() {
         drop(timers);
         panic!("a coro timer was polled after its runtime shut down");
     }

@@ -18,6 +18,18 @@ use std::task::{Context, Poll, ready};
 /// The handle is a plain value (it is not [`Suspend`]); [`join`](JoinHandle::join) is the operation that
 /// suspends. Dropping the handle detaches the task: it keeps running, and its output is dropped when it
 /// completes.
+///
+/// ```
+/// # use coro_core as coro;
+/// coro::run(async {
+///     let task = coro::spawn(async { 6 * 7 });
+///     assert_eq!(task.join().await.unwrap(), 42); // in a coroutine: `task.join().unwrap()`
+///
+///     let stuck = coro::spawn(std::future::pending::<()>());
+///     stuck.abort();
+///     assert!(stuck.join().await.unwrap_err().is_cancelled());
+/// });
+/// ```
 pub struct JoinHandle<T> {
     ptr: NonNull<Header>,
     _output: PhantomData<T>,
@@ -60,7 +72,7 @@ impl<T> JoinHandle<T> {
     pub fn abort(&self) {
         let header = self.header();
         if header.state.transition_to_notified_and_cancel() {
-            // SAFETY: the transition counted a new reference for the `Notified` the scheduler receives.
+            // SAFETY: the transition counted a new reference for the `Runnable` the scheduler receives.
             unsafe { (header.vtable.schedule)(self.ptr) };
         }
     }

@@ -1,6 +1,6 @@
 //! The owned-tasks list: every live, incomplete task that has waited, so that shutdown can cancel them all.
 //! A task is bound by its poller at the end of its first `Pending` poll (one never polled is cancelled by
-//! its `Notified` instead, see `task/mod.rs`), or at spawn for `spawn_local` tasks.
+//! its `Runnable` instead, see `task/mod.rs`), or at spawn for `spawn_local` tasks.
 //!
 //! An intrusive doubly linked list through the task headers, split into shards each behind its own mutex
 //! (as tokio's `OwnedTasks`), so spawns and completions on different workers rarely share a lock. The list

@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering::SeqCst};
 use std::task::{Poll, Waker};
 
 struct Recorder {
-    queue: Mutex<VecDeque<Notified>>,
+    queue: Mutex<VecDeque<Runnable>>,
     list: OwnedList,
 }
 
@@ -19,13 +19,13 @@ struct Recorder {
 struct TestSched(Arc<Recorder>);
 
 impl Schedule for TestSched {
-    fn schedule(&self, task: Notified, _: Placement) {
+    fn schedule(&self, task: Runnable, _: Placement) {
         let mut queue = lock(&self.0.queue);
         // A task is never queued twice.
         assert!(queue.iter().all(|t| t.0.header_ptr() != task.0.header_ptr()), "task queued twice");
         queue.push_back(task);
     }
-    fn yielded(&self, task: Notified) -> Option<Notified> {
+    fn yielded(&self, task: Runnable) -> Option<Runnable> {
         self.schedule(task, Placement::Back);
         None
     }
@@ -41,7 +41,7 @@ impl TestSched {
     fn new() -> TestSched {
         TestSched(Arc::new(Recorder { queue: Mutex::new(VecDeque::new()), list: OwnedList::new(1) }))
     }
-    fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
+    fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Runnable, JoinHandle<F::Output>)
     where
         F::Output: Send,
     {
@@ -240,7 +240,7 @@ fn loom_inject_push_vs_close() {
             assert!(task.run().is_none());
         }
         assert!(popped <= 1);
-        // A task whose `Notified` was dropped unrun, never polled, was cancelled by that drop.
+        // A task whose `Runnable` was dropped unrun, never polled, was cancelled by that drop.
         assert!(join.is_finished());
         drop(join);
         assert_eq!(Arc::strong_count(&sched.0), 1);

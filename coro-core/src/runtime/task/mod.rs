@@ -9,7 +9,7 @@
 //! The runtime handles tasks only through typed wrappers around a `NonNull<Header>`:
 //!
 //! - [`Task`]: a counted reference (held by the owned-tasks list);
-//! - [`Notified`]: a counted reference that is also the right to run the task (one per queue entry);
+//! - [`Runnable`]: a counted reference that is also the right to run the task (one per queue entry);
 //! - [`JoinHandle`]: the join reference and the right to the output;
 //! - `Waker`: a raw waker over the same pointer (see `waker.rs`); cloning increments the count, nothing
 //!   allocates.
@@ -29,7 +29,7 @@
 //! the end of its first `Pending` poll (the poller binds it, see the `BOUND` flag in [`state`]) and leaves
 //! it when it completes. A task that completes in its first poll, as most short tasks do, never touches the
 //! list (two lock round trips saved per task). Until its first poll a task is reachable only through its one
-//! `Notified`, which therefore cancels it when dropped unrun (as shutdown drops the queues): an unpolled
+//! `Runnable`, which therefore cancels it when dropped unrun (as shutdown drops the queues): an unpolled
 //! task is cancelled either way, by the list or by its queue entry.
 //!
 //! The scheduler is a type parameter ([`Schedule`]): the runtime's workers, the worker-pinned local
@@ -44,7 +44,7 @@ mod waker;
 pub use join::{Join, JoinError, JoinHandle};
 
 use crate::loom::AtomicU64;
-use raw::{Cell, Header};
+use raw::{Header, TaskCell};
 use std::fmt;
 use std::future::Future;
 use std::mem::ManuallyDrop;
@@ -53,15 +53,15 @@ use std::ptr::NonNull;
 /// What a task needs from whoever runs it.
 pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Submits a task that became runnable, to run at `placement` in the current worker's queues.
-    fn schedule(&self, task: Notified, placement: Placement);
+    fn schedule(&self, task: Runnable, placement: Placement);
 
     /// Takes a task that woke itself during its poll (a yield, an exhausted budget), to run again behind the
     /// tasks already waiting, with nobody woken for it: its runner is free the moment the poll returns (as
     /// Go's `Gosched` does not `wakep`; waking a sleeper for a lone yielding task would only make two workers
     /// trade it back and forth). Either queues it and returns `None`, or returns it for the runner to queue
-    /// (see [`Notified::run`]): a worker polling a task of its own runtime does that without looking up the
+    /// (see [`Runnable::run`]): a worker polling a task of its own runtime does that without looking up the
     /// thread's context again.
-    fn yielded(&self, task: Notified) -> Option<Notified>;
+    fn yielded(&self, task: Runnable) -> Option<Runnable>;
 
     /// Links a task that is about to wait into the owned-tasks list, taking the list's reference. Fails,
     /// returning it, if the list is closed (the runtime is shutting down): the poller then cancels the task.
@@ -71,7 +71,7 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     fn release(&self, task: &Task) -> Option<Task>;
 
     /// Counts a task that completed (its future dropped) on a thread with no counter of its own: cancelled
-    /// by a shutdown, or run by [`Notified::run`] rather than by a worker (see [`Notified::run_counted`]).
+    /// by a shutdown, or run by [`Runnable::run`] rather than by a worker (see [`Runnable::run_counted`]).
     fn completed(&self) {}
 }
 
@@ -92,7 +92,7 @@ pub(crate) struct Task {
 
 // SAFETY: a `Task` only touches the task through its atomic state word and the lock-guarded list links; the
 // future is only accessed by whoever holds `RUNNING`, which the schedulers grant on the right thread (for a
-// dropped `Notified` too: see `new_task`).
+// dropped `Runnable` too: see `new_task`).
 unsafe impl Send for Task {}
 // SAFETY: as above; `&Task` exposes nothing but the header.
 unsafe impl Sync for Task {}
@@ -101,9 +101,9 @@ unsafe impl Sync for Task {}
 ///
 /// Dropped without running, it cancels the task if the task is not bound to an owned list (it was never
 /// polled: nothing else can run or cancel it), on the dropping thread; a bound task's list cancels it.
-pub(crate) struct Notified(ManuallyDrop<Task>);
+pub(crate) struct Runnable(ManuallyDrop<Task>);
 
-// The right to poll is what makes `Notified` special: a `spawn_local` task's `Notified` is only ever handed
+// The right to poll is what makes `Runnable` special: a `spawn_local` task's `Runnable` is only ever handed
 // to its own worker's queues by its scheduler, so moving it between threads cannot poll it elsewhere.
 
 impl Task {
@@ -151,12 +151,12 @@ impl fmt::Debug for Task {
     }
 }
 
-impl Notified {
+impl Runnable {
     /// # Safety
     /// As [`Task::from_raw`], and the task's `NOTIFIED` flag was set for this reference.
-    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Notified {
+    pub(crate) unsafe fn from_raw(ptr: NonNull<Header>) -> Runnable {
         // SAFETY: forwarded contract.
-        Notified(ManuallyDrop::new(unsafe { Task::from_raw(ptr) }))
+        Runnable(ManuallyDrop::new(unsafe { Task::from_raw(ptr) }))
     }
 
     pub(crate) fn into_raw(self) -> NonNull<Header> {
@@ -173,20 +173,20 @@ impl Notified {
     /// must then queue it behind the tasks already waiting.
     ///
     /// Must be called on a thread the task may run on: any worker for a `Send` task, its own worker for a
-    /// `spawn_local` one. The schedulers guarantee it by where they queue each `Notified`.
+    /// `spawn_local` one. The schedulers guarantee it by where they queue each `Runnable`.
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
-    pub(crate) fn run(self) -> Option<Notified> {
+    pub(crate) fn run(self) -> Option<Runnable> {
         self.run_with(None)
     }
 
-    /// [`run`](Notified::run), counting a completion in `completed`, the runner's own counter (a worker's:
+    /// [`run`](Runnable::run), counting a completion in `completed`, the runner's own counter (a worker's:
     /// cheaper than finding it from the completing task through the thread's context).
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
-    pub(crate) fn run_counted(self, completed: &AtomicU64) -> Option<Notified> {
+    pub(crate) fn run_counted(self, completed: &AtomicU64) -> Option<Runnable> {
         self.run_with(Some(completed))
     }
 
-    fn run_with(self, completed: Option<&AtomicU64>) -> Option<Notified> {
+    fn run_with(self, completed: Option<&AtomicU64>) -> Option<Runnable> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.
         unsafe { (ptr.as_ref().vtable.poll)(ptr, completed) }
@@ -199,11 +199,11 @@ impl Notified {
     }
 }
 
-impl Drop for Notified {
+impl Drop for Runnable {
     fn drop(&mut self) {
         // SAFETY: `self.0` is not used after this.
         let task = unsafe { ManuallyDrop::take(&mut self.0) };
-        // An unbound task's only `Notified` is this one, so `BOUND` cannot change meanwhile (see `state.rs`).
+        // An unbound task's only `Runnable` is this one, so `BOUND` cannot change meanwhile (see `state.rs`).
         if !task.header().state.load().is_bound() {
             // Never polled: nobody else can cancel it, and any thread may (see `new_task`).
             task.shutdown();
@@ -211,49 +211,49 @@ impl Drop for Notified {
     }
 }
 
-impl fmt::Debug for Notified {
+impl fmt::Debug for Runnable {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("Notified").field(&self.0).finish()
+        f.debug_tuple("Runnable").field(&self.0).finish()
     }
 }
 
 /// Allocates a task, not yet bound to an owned list (its first `Pending` poll binds it). Returns the first
-/// `Notified`, and the `JoinHandle`.
+/// `Runnable`, and the `JoinHandle`.
 ///
-/// Dropping the `Notified` unrun cancels the task on the dropping thread, so the future must be `Send` (or
+/// Dropping the `Runnable` unrun cancels the task on the dropping thread, so the future must be `Send` (or
 /// see [`new_bound_task`]).
 ///
 /// # Safety
 /// The caller must make sure the future is only polled and dropped on threads where that is sound.
-pub(crate) unsafe fn new_task<F, S>(future: F, scheduler: S) -> (Notified, JoinHandle<F::Output>)
+pub(crate) unsafe fn new_task<F, S>(future: F, scheduler: S) -> (Runnable, JoinHandle<F::Output>)
 where
     F: Future + Send + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler, false);
+    let ptr = TaskCell::allocate(future, scheduler, false);
     // SAFETY: `allocate` counted three references: one for each wrapper, and the owned list's, reserved in
     // the state until the poller binds the task; the task starts `NOTIFIED`.
-    unsafe { (Notified::from_raw(ptr), JoinHandle::from_raw(ptr)) }
+    unsafe { (Runnable::from_raw(ptr), JoinHandle::from_raw(ptr)) }
 }
 
 /// Allocates a task already `BOUND`: the caller must bind the returned `Task` (the list's reference) to the
-/// owned list at once, or, if that fails, drop the `Notified` and shut the `Task` down. For `!Send` futures:
-/// their `Notified` may be dropped on another thread (an inbox outliving its worker), which must then not
+/// owned list at once, or, if that fails, drop the `Runnable` and shut the `Task` down. For `!Send` futures:
+/// their `Runnable` may be dropped on another thread (an inbox outliving its worker), which must then not
 /// cancel them there; the list, closed on their own thread, does.
 ///
 /// # Safety
 /// The caller must make sure the future is only polled and dropped on threads where that is sound: for a
 /// `!Send` future, the scheduler `S` must only run it on the current thread.
-pub(crate) unsafe fn new_bound_task<F, S>(future: F, scheduler: S) -> (Task, Notified, JoinHandle<F::Output>)
+pub(crate) unsafe fn new_bound_task<F, S>(future: F, scheduler: S) -> (Task, Runnable, JoinHandle<F::Output>)
 where
     F: Future + 'static,
     F::Output: 'static,
     S: Schedule,
 {
-    let ptr = Cell::allocate(future, scheduler, true);
+    let ptr = TaskCell::allocate(future, scheduler, true);
     // SAFETY: `allocate` counted three references, one for each wrapper; the task starts `NOTIFIED`.
-    unsafe { (Task::from_raw(ptr), Notified::from_raw(ptr), JoinHandle::from_raw(ptr)) }
+    unsafe { (Task::from_raw(ptr), Runnable::from_raw(ptr), JoinHandle::from_raw(ptr)) }
 }
 
 #[cfg(all(test, not(loom)))]

@@ -1,7 +1,7 @@
 //! The task allocation and the type-erased functions that drive it.
 //!
 //! ```text
-//! Box<Cell<F, S>>, #[repr(C)]
+//! Box<TaskCell<F, S>>, #[repr(C)]
 //! +--------------------------------------------------------------+
 //! | Header (48 bytes on 64-bit targets)                          |
 //! |   state       AtomicUsize: flags + refcount (see `state.rs`) |
@@ -9,7 +9,7 @@
 //! |   owned       prev/next: the owned-tasks list (`list.rs`)    |
 //! |   join_waker  Option<Waker> of the `JoinHandle`'s joiner     |
 //! +--------------------------------------------------------------+
-//! | Core                                                         |
+//! | Body                                                         |
 //! |   scheduler   S                                              |
 //! |   stage       Running(F) | Finished(Result<Output>) | Consumed|
 //! +--------------------------------------------------------------+
@@ -18,7 +18,7 @@
 //! The future and its output share the `stage` enum, so a task is exactly one allocation whose size is the
 //! header plus the scheduler handle plus the larger of the future and the output. Everything outside the
 //! task knows it only as a `NonNull<Header>`; the vtable's functions are monomorphized for `<F, S>` and cast
-//! the pointer back to the `Cell`.
+//! the pointer back to the `TaskCell`.
 //!
 //! The header holds only what every task needs for its whole life. Queue links live in the queues (the run
 //! queues' rings, the injector's `VecDeque`), and the owned-tasks list finds a task's shard from its address
@@ -34,7 +34,7 @@
 //!   first `Pending` poll).
 
 use super::state::{Snapshot, State, ToIdle, ToRunning};
-use super::{JoinError, Notified, Placement, Schedule, Task, waker};
+use super::{JoinError, Placement, Runnable, Schedule, Task, waker};
 use crate::loom::{AtomicU64, UnsafeCell};
 use crate::runtime::metrics::bump;
 use std::any::Any;
@@ -66,10 +66,10 @@ unsafe impl Sync for Header {}
 
 /// The functions that know a task's concrete `<F, S>`.
 pub(crate) struct Vtable {
-    /// Runs the task (consumes a `Notified`'s reference); returns it if its scheduler hands a yield back. A
+    /// Runs the task (consumes a `Runnable`'s reference); returns it if its scheduler hands a yield back. A
     /// completion is counted in the runner's counter if it has one, else by [`Schedule::completed`].
-    pub(crate) poll: unsafe fn(NonNull<Header>, Option<&AtomicU64>) -> Option<Notified>,
-    /// Hands a new `Notified` (whose reference is already counted) to the task's scheduler.
+    pub(crate) poll: unsafe fn(NonNull<Header>, Option<&AtomicU64>) -> Option<Runnable>,
+    /// Hands a new `Runnable` (whose reference is already counted) to the task's scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
     pub(crate) dealloc: unsafe fn(NonNull<Header>),
@@ -89,12 +89,12 @@ impl std::fmt::Debug for Vtable {
 
 /// A task's allocation.
 #[repr(C)]
-pub(crate) struct Cell<F: Future, S> {
+pub(crate) struct TaskCell<F: Future, S> {
     pub(crate) header: Header,
-    core: Core<F, S>,
+    body: Body<F, S>,
 }
 
-struct Core<F: Future, S> {
+struct Body<F: Future, S> {
     scheduler: S,
     stage: UnsafeCell<Stage<F>>,
 }
@@ -118,10 +118,10 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
     };
 }
 
-impl<F: Future, S: Schedule> Cell<F, S> {
+impl<F: Future, S: Schedule> TaskCell<F, S> {
     /// Allocates a task; the returned pointer carries the three initial references.
     pub(crate) fn allocate(future: F, scheduler: S, bound: bool) -> NonNull<Header> {
-        let cell = Box::new(Cell {
+        let cell = Box::new(TaskCell {
             header: Header {
                 state: State::new(bound),
                 vtable: &VtableOf::<F, S>::VTABLE,
@@ -129,9 +129,9 @@ impl<F: Future, S: Schedule> Cell<F, S> {
                 owned_next: UnsafeCell::new(None),
                 join_waker: UnsafeCell::new(None),
             },
-            core: Core { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
+            body: Body { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
         });
-        // `Cell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
+        // `TaskCell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
         NonNull::from(Box::leak(cell)).cast()
     }
 }
@@ -139,14 +139,14 @@ impl<F: Future, S: Schedule> Cell<F, S> {
 /// Recovers the cell of a header pointer.
 ///
 /// # Safety
-/// `ptr` must point to a live `Cell<F, S>` of exactly these types.
-unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a Cell<F, S> {
-    // SAFETY: the caller guarantees the pointer came from `Cell::<F, S>::allocate` and is still alive; the
-    // header is the first field of the `repr(C)` cell.
-    unsafe { ptr.cast::<Cell<F, S>>().as_ref() }
+/// `ptr` must point to a live `TaskCell<F, S>` of exactly these types.
+unsafe fn cell<'a, F: Future, S>(ptr: NonNull<Header>) -> &'a TaskCell<F, S> {
+    // SAFETY: the caller guarantees the pointer came from `TaskCell::<F, S>::allocate` and is still alive;
+    // the header is the first field of the `repr(C)` cell.
+    unsafe { ptr.cast::<TaskCell<F, S>>().as_ref() }
 }
 
-impl<F: Future, S> Core<F, S> {
+impl<F: Future, S> Body<F, S> {
     /// Replaces the stage: drops the previous one in place, then writes the new one, also when that drop
     /// panics (so a panicking drop leaves a consistent stage).
     ///
@@ -214,18 +214,18 @@ impl<F: Future, S> Core<F, S> {
 /// Drops the stage (future or output), catching a panic from its `Drop`.
 ///
 /// # Safety
-/// As `Core::set_stage`.
-unsafe fn drop_stage<F: Future, S>(core: &Core<F, S>) -> Result<(), Box<dyn Any + Send>> {
+/// As `Body::set_stage`.
+unsafe fn drop_stage<F: Future, S>(body: &Body<F, S>) -> Result<(), Box<dyn Any + Send>> {
     // SAFETY: forwarded contract.
-    panic::catch_unwind(AssertUnwindSafe(|| unsafe { core.set_stage(Stage::Consumed) }))
+    panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.set_stage(Stage::Consumed) }))
 }
 
 unsafe fn poll<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     counter: Option<&AtomicU64>,
-) -> Option<Notified> {
-    // SAFETY: the vtable of a `Cell<F, S>` is only ever called with a pointer to that cell, and the caller's
-    // `Notified` reference keeps it alive.
+) -> Option<Runnable> {
+    // SAFETY: the vtable of a `TaskCell<F, S>` is only ever called with a pointer to that cell, and the
+    // caller's `Runnable` reference keeps it alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     match cell.header.state.transition_to_running() {
         ToRunning::Success => {}
@@ -247,12 +247,12 @@ unsafe fn poll<F: Future, S: Schedule>(
     let waker = ManuallyDrop::new(unsafe { waker::from_header(ptr) });
     let mut cx = Context::from_waker(&waker);
     // SAFETY: `RUNNING` gives this thread exclusive access to the stage, which holds the future.
-    let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.core.poll(&mut cx) }));
+    let res = panic::catch_unwind(AssertUnwindSafe(|| unsafe { cell.body.poll(&mut cx) }));
     match res {
         Ok(Poll::Ready(output)) => {
             // SAFETY: the stage is still ours; then complete with it.
             unsafe {
-                cell.core.set_stage(Stage::Finished(Ok(output)));
+                cell.body.set_stage(Stage::Finished(Ok(output)));
                 complete::<F, S>(ptr, counter);
             }
             None
@@ -262,8 +262,8 @@ unsafe fn poll<F: Future, S: Schedule>(
         Err(payload) => {
             // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
             unsafe {
-                let _ = drop_stage(&cell.core);
-                cell.core.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
+                let _ = drop_stage(&cell.body);
+                cell.body.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
                 complete::<F, S>(ptr, counter);
             }
             None
@@ -280,7 +280,7 @@ unsafe fn poll<F: Future, S: Schedule>(
 unsafe fn idle<F: Future, S: Schedule>(
     ptr: NonNull<Header>,
     counter: Option<&AtomicU64>,
-) -> Option<Notified> {
+) -> Option<Runnable> {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Only pollers set `BOUND`, so this reads what the previous one left.
@@ -289,7 +289,7 @@ unsafe fn idle<F: Future, S: Schedule>(
         // About to wait: join the owned list, so that shutdown finds the task.
         // SAFETY: the list's reference, reserved in the state while the task is not bound.
         let list_ref = unsafe { Task::from_raw(ptr) };
-        if let Err(list_ref) = cell.core.scheduler.bind(list_ref) {
+        if let Err(list_ref) = cell.body.scheduler.bind(list_ref) {
             // The list is closed (shutdown): cancel instead of waiting. The reference goes back to being
             // reserved: the completion of an unbound task drops it.
             mem::forget(list_ref);
@@ -302,9 +302,9 @@ unsafe fn idle<F: Future, S: Schedule>(
         ToIdle::Ok => {}
         ToIdle::OkNotified => {
             // Woken during its own poll: rescheduled exactly once, behind the others.
-            // SAFETY: the poller's reference was kept by the transition and becomes the `Notified`.
-            let notified = unsafe { Notified::from_raw(ptr) };
-            return cell.core.scheduler.yielded(notified);
+            // SAFETY: the poller's reference was kept by the transition and becomes the `Runnable`.
+            let notified = unsafe { Runnable::from_raw(ptr) };
+            return cell.body.scheduler.yielded(notified);
         }
         ToIdle::OkDealloc => {
             // SAFETY: that was the last reference.
@@ -326,13 +326,13 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, coun
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: `RUNNING` gives exclusive access to the stage.
-    let err = match unsafe { drop_stage(&cell.core) } {
+    let err = match unsafe { drop_stage(&cell.body) } {
         Ok(()) => JoinError::cancelled(),
         Err(payload) => JoinError::panic(payload),
     };
     // SAFETY: as above.
     unsafe {
-        cell.core.set_stage(Stage::Finished(Err(err)));
+        cell.body.set_stage(Stage::Finished(Err(err)));
         complete::<F, S>(ptr, counter);
     }
 }
@@ -348,14 +348,14 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option
     // Counted before the completion is published, so that whoever sees the task complete sees it counted.
     match counter {
         Some(counter) => bump(counter),
-        None => cell.core.scheduler.completed(),
+        None => cell.body.scheduler.completed(),
     }
     let snapshot = cell.header.state.transition_to_complete();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
             // Nobody will read the output: drop it here, on the thread that ran the task.
             // SAFETY: with `JOIN_INTEREST` clear at completion, the output belongs to this thread.
-            unsafe { cell.core.set_stage(Stage::Consumed) };
+            unsafe { cell.body.set_stage(Stage::Consumed) };
         } else if snapshot.is_join_waker_set() {
             // SAFETY: `JOIN_WAKER` was set at completion, so the slot holds a waker and the `JoinHandle` can
             // no longer modify it (its transitions fail once `COMPLETE` is set).
@@ -372,7 +372,7 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option
     let refs = if snapshot.is_bound() {
         // SAFETY: a temporary handle that owns no reference (hence `ManuallyDrop`), to name the task.
         let this = ManuallyDrop::new(unsafe { Task::from_raw(ptr) });
-        match cell.core.scheduler.release(&this) {
+        match cell.body.scheduler.release(&this) {
             Some(list_ref) => {
                 mem::forget(list_ref);
                 2
@@ -389,16 +389,16 @@ unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option
 }
 
 unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
-    // SAFETY: the new `Notified`'s reference keeps the cell alive.
+    // SAFETY: the new `Runnable`'s reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
-    // SAFETY: the caller counted a reference for this `Notified`.
-    let notified = unsafe { Notified::from_raw(ptr) };
-    cell.core.scheduler.schedule(notified, Placement::Next);
+    // SAFETY: the caller counted a reference for this `Runnable`.
+    let notified = unsafe { Runnable::from_raw(ptr) };
+    cell.body.scheduler.schedule(notified, Placement::Next);
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
     // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` boxed.
-    drop(unsafe { Box::from_raw(ptr.cast::<Cell<F, S>>().as_ptr()) });
+    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
 }
 
 unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()) {
@@ -406,7 +406,7 @@ unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: complete with join interest (the caller's contract): the output belongs to the `JoinHandle`,
     // our caller, which passes a `*mut Result<F::Output, JoinError>`.
-    unsafe { dst.cast::<Result<F::Output, JoinError>>().write(cell.core.take_output()) };
+    unsafe { dst.cast::<Result<F::Output, JoinError>>().write(cell.body.take_output()) };
 }
 
 /// For the `JoinHandle` of a task that was not complete at `snapshot`: leaves `waker` in the join waker slot
@@ -448,7 +448,7 @@ unsafe fn drop_join_handle<F: Future, S: Schedule>(ptr: NonNull<Header>) {
         // Complete with join interest: the output is ours to drop (a panic in its drop is swallowed, as the
         // handle is being dropped).
         // SAFETY: see `complete`: the output belongs to the `JoinHandle`.
-        let _ = unsafe { drop_stage(&cell.core) };
+        let _ = unsafe { drop_stage(&cell.body) };
     } else {
         // Join interest and `JOIN_WAKER` were cleared together: the slot is ours; free the waker early.
         // SAFETY: exclusive access while `JOIN_WAKER` is clear.

@@ -10,7 +10,7 @@
 //! - `RUNNING`: a thread owns the future's stage (it polls or cancels it). Only one thread at a time.
 //! - `COMPLETE`: the future is gone and the output (or the error) is stored. Never cleared.
 //! - `NOTIFIED`: the task is or will be in a run queue. A wake that finds the task idle sets it and hands the
-//!   scheduler a new reference (a `Notified`); a wake that finds it running only sets it, and the worker
+//!   scheduler a new reference (a `Runnable`); a wake that finds it running only sets it, and the worker
 //!   reschedules the task once when the poll returns. So a task is never in two queues at once.
 //! - `JOIN_INTEREST`: the `JoinHandle` is alive and owns the output once `COMPLETE` is set.
 //! - `JOIN_WAKER`: the join waker slot holds a waker the runtime may read (to wake the joiner). While it is
@@ -19,15 +19,15 @@
 //!   future instead of polling it.
 //! - `BOUND`: the task went into its scheduler's owned-tasks list (see `list.rs`), at the end of its first
 //!   `Pending` poll, in the same transition that makes it idle. A task that completes in its first poll
-//!   never joins the list. Only a poller sets it, and no `Notified` exists while a task's first poll runs,
-//!   so whoever holds a `Notified` reads a settled value: an unbound task's only `Notified` is its only way
+//!   never joins the list. Only a poller sets it, and no `Runnable` exists while a task's first poll runs,
+//!   so whoever holds a `Runnable` reads a settled value: an unbound task's only `Runnable` is its only way
 //!   to run, and dropping it must cancel the task.
 //!
 //! Every transition is a single compare-and-swap (or `fetch_*`), so the flags and the count always change
 //! together. References are held by: the owned-tasks list (until completion), the `JoinHandle`, each
-//! `Notified` (one per queue entry, turned into the right to poll), and each `Waker`. A new task starts with
+//! `Runnable` (one per queue entry, turned into the right to poll), and each `Waker`. A new task starts with
 //! three: the list's (reserved until the task is bound, dropped at completion if it never is), the
-//! `JoinHandle`, and the `Notified` of its first schedule.
+//! `JoinHandle`, and the `Runnable` of its first schedule.
 
 use crate::loom::{AtomicUsize, Ordering::*};
 use std::fmt;
@@ -44,7 +44,7 @@ const REF_SHIFT: u32 = 7;
 const REF_ONE: usize = 1 << REF_SHIFT;
 const REF_MASK: usize = !(REF_ONE - 1);
 
-/// Three references (owned list, `JoinHandle`, first `Notified`), join interest, already notified, not bound.
+/// Three references (owned list, `JoinHandle`, first `Runnable`), join interest, already notified, not bound.
 const INITIAL: usize = (REF_ONE * 3) | JOIN_INTEREST | NOTIFIED;
 
 pub(crate) struct State {
@@ -86,7 +86,7 @@ pub(crate) enum ToIdle {
 pub(crate) enum ToNotified {
     /// Nothing: already notified, running, or complete.
     DoNothing,
-    /// Submit a new `Notified` (the reference is accounted for).
+    /// Submit a new `Runnable` (the reference is accounted for).
     Submit,
     /// Nothing to submit, and the waker's reference was the last: deallocate.
     Dealloc,
@@ -116,7 +116,7 @@ impl State {
         }
     }
 
-    /// Takes the right to poll from a `Notified`: idle → running, clearing `NOTIFIED`.
+    /// Takes the right to poll from a `Runnable`: idle → running, clearing `NOTIFIED`.
     pub(crate) fn transition_to_running(&self) -> ToRunning {
         self.fetch_update(|mut s| {
             debug_assert!(s.is_notified() || s.is_cancelled());
@@ -133,7 +133,7 @@ impl State {
     }
 
     /// After a `Pending` poll: running → idle, dropping the poller's reference unless the task was woken
-    /// during the poll (then the reference becomes the new `Notified`). With `bind`, the poller has just
+    /// during the poll (then the reference becomes the new `Runnable`). With `bind`, the poller has just
     /// linked the task into its owned list: `BOUND` is set whatever the outcome, also when the task is to be
     /// cancelled (its completion then unlinks it, or finds shutdown did).
     pub(crate) fn transition_to_idle(&self, bind: bool) -> ToIdle {
@@ -185,7 +185,7 @@ impl State {
                 let action = if s.ref_count() == 0 { ToNotified::Dealloc } else { ToNotified::DoNothing };
                 (Some(s), action)
             } else {
-                // The waker's reference becomes the `Notified`.
+                // The waker's reference becomes the `Runnable`.
                 s.0 |= NOTIFIED;
                 (Some(s), ToNotified::Submit)
             }
@@ -209,13 +209,13 @@ impl State {
     }
 
     /// `abort()`: sets `CANCELLED`, and `NOTIFIED` so that whoever runs it next cancels it. Returns `true`
-    /// when the caller must submit a new `Notified` (a reference was added for it).
+    /// when the caller must submit a new `Runnable` (a reference was added for it).
     pub(crate) fn transition_to_notified_and_cancel(&self) -> bool {
         self.fetch_update(|mut s| {
             if s.is_cancelled() || s.is_complete() {
                 (None, false)
             } else if s.is_running() || s.is_notified() {
-                // The poller sees CANCELLED when the poll returns; a queued `Notified` sees it when run.
+                // The poller sees CANCELLED when the poll returns; a queued `Runnable` sees it when run.
                 s.0 |= NOTIFIED | CANCELLED;
                 (Some(s), false)
             } else {

@@ -11,7 +11,7 @@ use std::task::{Context, Poll, Waker};
 
 #[derive(Default)]
 struct Recorder {
-    queue: Mutex<VecDeque<(Notified, bool)>>,
+    queue: Mutex<VecDeque<(Runnable, bool)>>,
     list: OwnedListCell,
     /// Whether `yielded` hands the task back to its runner (as the workers' scheduler does).
     hand_back: AtomicBool,
@@ -29,10 +29,10 @@ impl Default for OwnedListCell {
 struct TestSched(Arc<Recorder>);
 
 impl Schedule for TestSched {
-    fn schedule(&self, task: Notified, _: Placement) {
+    fn schedule(&self, task: Runnable, _: Placement) {
         self.0.queue.lock().unwrap().push_back((task, false));
     }
-    fn yielded(&self, task: Notified) -> Option<Notified> {
+    fn yielded(&self, task: Runnable) -> Option<Runnable> {
         if self.0.hand_back.load(SeqCst) {
             return Some(task);
         }
@@ -55,7 +55,7 @@ impl TestSched {
             hand_back: AtomicBool::new(false),
         }))
     }
-    fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
+    fn spawn<F: Future + Send + 'static>(&self, f: F) -> (Runnable, JoinHandle<F::Output>)
     where
         F::Output: Send,
     {
@@ -63,7 +63,7 @@ impl TestSched {
         unsafe { new_task(f, self.clone()) }
     }
     /// Spawns a task bound to the list at once (as `spawn_local` does).
-    fn spawn_bound<F: Future + Send + 'static>(&self, f: F) -> (Notified, JoinHandle<F::Output>)
+    fn spawn_bound<F: Future + Send + 'static>(&self, f: F) -> (Runnable, JoinHandle<F::Output>)
     where
         F::Output: Send,
     {
@@ -78,7 +78,7 @@ impl TestSched {
     fn queued(&self) -> usize {
         self.0.queue.lock().unwrap().len()
     }
-    fn pop(&self) -> Option<(Notified, bool)> {
+    fn pop(&self) -> Option<(Runnable, bool)> {
         self.0.queue.lock().unwrap().pop_front()
     }
 }
@@ -97,7 +97,7 @@ fn task_sizes_for_the_idle_target() {
     use std::mem::size_of;
 
     fn cell_size<F: Future, S>(_: &F) -> usize {
-        size_of::<raw::Cell<F, S>>()
+        size_of::<raw::TaskCell<F, S>>()
     }
     fn glibc_chunk(n: usize) -> usize {
         ((n + 8).div_ceil(16) * 16).max(32)
@@ -278,7 +278,7 @@ fn shutdown_through_the_list() {
     assert!(notified.run().is_none());
     let (notified2, join2) = sched.spawn(std::future::pending::<()>());
     sched.0.list.0.close_and_shutdown_all();
-    // Queued `Notified` of a cancelled task: running it is a no-op.
+    // Queued `Runnable` of a cancelled task: running it is a no-op.
     assert!(notified2.run().is_none());
     assert!(crate::block_on(join.join()).unwrap_err().is_cancelled());
     assert!(crate::block_on(join2.join()).unwrap_err().is_cancelled());
@@ -322,7 +322,7 @@ fn tasks_join_the_list_when_they_first_wait() {
     assert_eq!(Arc::strong_count(&sched.0), 1);
 }
 
-/// A task never polled is reachable only through its `Notified`: dropping that cancels the task (its future
+/// A task never polled is reachable only through its `Runnable`: dropping that cancels the task (its future
 /// is dropped, the join reports cancellation) and frees it. A task whose first wait finds the list closed is
 /// cancelled by its poller.
 #[test]
@@ -433,7 +433,7 @@ fn injector_batches_burst_and_close() {
     assert!(inject.capacity() >= 20_000);
     // A batch larger than one lock's worth (128), in order.
     let mut next = 0;
-    let mut run = |task: Notified| {
+    let mut run = |task: Runnable| {
         assert!(task.run().is_none());
         next += 1;
     };

@@ -37,7 +37,7 @@ unsafe fn wake(data: *const ()) {
     // SAFETY: `data` comes from a live waker, whose reference this consumes.
     let (ptr, header) = unsafe { header(data) };
     match header.state.transition_to_notified_by_val() {
-        // SAFETY: the waker's reference became the `Notified`'s.
+        // SAFETY: the waker's reference became the `Runnable`'s.
         ToNotified::Submit => unsafe { (header.vtable.schedule)(ptr) },
         // SAFETY: the waker's reference was the last.
         ToNotified::Dealloc => unsafe { (header.vtable.dealloc)(ptr) },
@@ -49,7 +49,7 @@ unsafe fn wake_by_ref(data: *const ()) {
     // SAFETY: `data` comes from a live waker.
     let (ptr, header) = unsafe { header(data) };
     if header.state.transition_to_notified_by_ref() == ToNotified::Submit {
-        // SAFETY: the transition counted a new reference for the `Notified`.
+        // SAFETY: the transition counted a new reference for the `Runnable`.
         unsafe { (header.vtable.schedule)(ptr) };
     }
 }

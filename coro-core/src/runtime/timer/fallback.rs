@@ -3,15 +3,12 @@
 //!
 //! # Design
 //!
-//! One store for the whole process, served by one thread started on first use: the pending deadlines in
-//! order, and a slab of entries (the deadline, the waker, whether it fired) under one mutex. The thread sleeps
-//! on a condvar until the earliest deadline (an earlier insert wakes it), fires what is due, and wakes the
-//! wakers after unlocking. It is meant for the occasional timed wait outside a runtime: a runtime's own timers
-//! (the reactor's, installed by `coro::Runtime`) cost no thread hop.
+//! One [`TimerStore`] for the whole process, under one mutex, served by one thread started on first use. The
+//! thread sleeps on a condvar until the earliest deadline (an earlier insert wakes it), fires what is due,
+//! and wakes the wakers after unlocking. It is meant for the occasional timed wait outside a runtime: a
+//! runtime's own timers (the reactor's, installed by `coro::Runtime`) cost no thread hop.
 
-use super::Timer;
-use slab::Slab;
-use std::collections::BTreeSet;
+use super::{Timer, TimerStore};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock, PoisonError};
 use std::task::Waker;
 use std::thread;
@@ -35,26 +32,13 @@ pub(crate) fn timer() -> Arc<dyn Timer> {
 
 #[derive(Default)]
 struct Fallback {
-    store: Mutex<Store>,
-    /// Signalled when a new earliest deadline is inserted.
+    store: Mutex<TimerStore>,
+    /// Signalled when a timer is inserted that is due before the thread would wake.
     changed: Condvar,
 }
 
-#[derive(Default)]
-struct Store {
-    /// Pending timers by deadline, then key.
-    queue: BTreeSet<(Instant, usize)>,
-    entries: Slab<Entry>,
-}
-
-struct Entry {
-    deadline: Instant,
-    waker: Option<Waker>,
-    fired: bool,
-}
-
 impl Fallback {
-    fn lock(&self) -> MutexGuard<'_, Store> {
+    fn lock(&self) -> MutexGuard<'_, TimerStore> {
         // No user code runs under this lock (wakers are woken after it): a poisoned lock is still consistent.
         self.store.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -64,23 +48,19 @@ impl Fallback {
         let mut due = Vec::new();
         let mut store = self.lock();
         loop {
-            let now = Instant::now();
-            while let Some(&(deadline, key)) = store.queue.first().filter(|(deadline, _)| *deadline <= now) {
-                store.queue.remove(&(deadline, key));
-                let entry = &mut store.entries[key];
-                entry.fired = true;
-                due.extend(entry.waker.take());
-            }
+            store.fire_expired(Instant::now(), &mut due);
             if !due.is_empty() {
                 drop(store);
                 due.drain(..).for_each(Waker::wake);
                 store = self.lock();
                 continue;
             }
-            store = match store.queue.first() {
+            let next = store.next_deadline();
+            store.sleep_until(next);
+            store = match next {
                 None => self.changed.wait(store).unwrap_or_else(PoisonError::into_inner),
-                Some(&(deadline, _)) => {
-                    let timeout = deadline.saturating_duration_since(now);
+                Some(deadline) => {
+                    let timeout = deadline.saturating_duration_since(Instant::now());
                     self.changed.wait_timeout(store, timeout).unwrap_or_else(PoisonError::into_inner).0
                 }
             };
@@ -90,37 +70,19 @@ impl Fallback {
 
 impl Timer for Fallback {
     fn insert(&self, deadline: Instant, waker: &Waker) -> Option<usize> {
-        if deadline <= Instant::now() {
-            return None;
-        }
-        let mut store = self.lock();
-        let key = store.entries.insert(Entry { deadline, waker: Some(waker.clone()), fired: false });
-        store.queue.insert((deadline, key));
-        if store.queue.first() == Some(&(deadline, key)) {
+        let (key, wake) = self.lock().insert(deadline, waker)?;
+        if wake {
             self.changed.notify_one();
         }
         Some(key)
     }
 
     fn poll_due(&self, key: usize, waker: &Waker) -> bool {
-        let mut store = self.lock();
-        let entry = &mut store.entries[key];
-        if entry.fired {
-            return true;
-        }
-        match &mut entry.waker {
-            Some(old) if old.will_wake(waker) => {}
-            slot => *slot = Some(waker.clone()),
-        }
-        false
+        self.lock().poll_due(key, waker)
     }
 
     fn remove(&self, key: usize) {
-        let mut store = self.lock();
-        let entry = store.entries.remove(key);
-        if !entry.fired {
-            store.queue.remove(&(entry.deadline, key));
-        }
+        self.lock().remove(key);
     }
 }
 

@@ -1,4 +1,5 @@
-//! The experiment behind the reactor's "one `Poll` per runtime" choice (see `src/reactor/mod.rs`).
+//! The experiment behind the reactor's "one `Poll` per runtime" choice (see `coro-net/src/reactor/mod.rs`;
+//! the figures are in BENCHMARKS.md).
 //!
 //! One shared mio `Poll` (whichever thread is idle polls it; events are processed outside the poll lock,
 //! as coro's workers run tasks after leaving the driver) vs one `Poll` per thread (sources partitioned
@@ -6,7 +7,7 @@
 //! echoes, repeat. Prints round trips per second for each.
 //!
 //! ```sh
-//! cargo run --release -p coro-net --example poll_sharing -- THREADS SECONDS
+//! cargo run --release --manifest-path bench/Cargo.toml --bin poll_sharing -- THREADS SECONDS
 //! ```
 use mio::net::UnixStream;
 use mio::{Events, Interest, Poll, Token};
@@ -96,14 +97,7 @@ fn shared(threads: usize, pairs: usize, dur: Duration) -> f64 {
             })
         })
         .collect();
-    std::thread::sleep(dur);
-    stop.store(true, Relaxed);
-    let n = trips.load(Relaxed);
-    let el = start.elapsed();
-    for h in hs {
-        h.join().unwrap();
-    }
-    n as f64 / el.as_secs_f64()
+    rate(hs, &trips, &stop, start, dur)
 }
 
 fn per_thread(threads: usize, pairs: usize, dur: Duration) -> f64 {
@@ -131,6 +125,17 @@ fn per_thread(threads: usize, pairs: usize, dur: Duration) -> f64 {
             })
         })
         .collect();
+    rate(hs, &trips, &stop, start, dur)
+}
+
+/// Lets the threads run for `dur`, stops them, and returns the round trips per second since `start`.
+fn rate(
+    hs: Vec<std::thread::JoinHandle<()>>,
+    trips: &AtomicU64,
+    stop: &AtomicBool,
+    start: Instant,
+    dur: Duration,
+) -> f64 {
     std::thread::sleep(dur);
     stop.store(true, Relaxed);
     let n = trips.load(Relaxed);
