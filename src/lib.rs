@@ -162,6 +162,8 @@ pub use coro_macros::coroutine;
 ///   coroutine the argument of a macro is not rewritten, so the call is spawned instead of awaited.
 /// - `spawn!(move || { body })`: the body gets the `#[coro::coroutine]` transform and runs as a task that
 ///   owns its captures. Write `move || -> T { .. }` when the body uses `?`, which needs the output type.
+/// - `spawn!(in set, call)` (either form above) spawns into `set`: it expands to `(set).spawn(call)`, for a
+///   [`task::JoinSet`] or a [`Handle`], keeping the call unawaited as the plain form does.
 ///
 /// The handle is a plain value: storing it never suspends, `handle.join()` does, and dropping it detaches the
 /// task. Panics if called outside a runtime; the function form [`spawn()`](fn@spawn) takes any future.
