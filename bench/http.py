@@ -4,7 +4,7 @@
 The servers, each on one worker and answering `GET /plaintext` with `Hello, World!` (text/plain, as
 TechEmpower's plaintext test asks):
 
-- `coro`: the repository's example, `examples/http.rs`, built with `cargo build --release --example http`
+- `coro`: the repository's example, `examples/http/main.rs`, built with `cargo build --release --example http`
   in the repository root and run as `target/release/examples/http 127.0.0.1:PORT` with `CORO_WORKERS=1`;
 - `may_minihttp`: `bench/src/bin/http_may_minihttp.rs` (`may::config().set_workers(1)`);
 - `hyper`: `bench/src/bin/http_hyper.rs`, hyper 1.x on a tokio current-thread runtime (keep-alive,
@@ -354,7 +354,7 @@ def write_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -
 
 Each server answers `GET /plaintext` with `Hello, World!` as `text/plain` (status line, `Server`, `Date`,
 `Content-Length`, `Content-Type`: TechEmpower's plaintext test), on one worker: `coro` is the repository's
-`examples/http.rs` (`CORO_WORKERS=1`), `may_minihttp` is may_minihttp's TechEmpower entry with
+`examples/http/main.rs` (`CORO_WORKERS=1`), `may_minihttp` is may_minihttp's TechEmpower entry with
 `may::config().set_workers(1)` (`bench/src/bin/http_may_minihttp.rs`), `hyper` is hyper 1.x's `http1` server
 (keep-alive, `pipeline_flush(true)`) on a tokio current-thread runtime (`bench/src/bin/http_hyper.rs`). The load
 generator is `wrk -t1 -c{args.conns}`; with pipelining (depth N > 1), `bench/wrk.lua` makes it write N

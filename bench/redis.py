@@ -4,7 +4,7 @@ and without pipelining).
 
 The servers, each on one CPU:
 
-- `coro`: the repository's example, `examples/redis.rs`, built with `cargo build --release --example redis`
+- `coro`: the repository's example, `examples/redis/main.rs`, built with `cargo build --release --example redis`
   in the repository root and run as `target/release/examples/redis 127.0.0.1:PORT` with `CORO_WORKERS=1`;
 - `redis-server`: the system's (`redis-server` on PATH, Debian's package), run as `redis-server --bind
   127.0.0.1 --port PORT --save '' --appendonly no` (no persistence: memory only, like the example).
@@ -350,7 +350,7 @@ def write_results(args, pin, tables, targets, notes, raw, plot, loads, commit) -
     command, date = command_and_date("redis.py")
     body = f"""## Redis GET/SET: coro against redis-server
 
-`coro` is the repository's `examples/redis.rs` (`CORO_WORKERS=1`); `redis-server` is the system's, with no
+`coro` is the repository's `examples/redis/main.rs` (`CORO_WORKERS=1`); `redis-server` is the system's, with no
 persistence (`--save '' --appendonly no`): both keep the data in memory and serve from one thread (redis's
 background threads have nothing to do here, and their CPU time would count). The load generator is
 `redis-benchmark -c {args.conns}`, one test at a time (`-t set` or `-t get`, the default 3-byte value on one

@@ -25,8 +25,12 @@
 //! and every coroutine ends when its connection does. Lines are limited to 4 KiB; invalid UTF-8 is shown
 //! with replacement characters.
 
+#[path = "support/accept.rs"]
+mod accept;
 #[path = "support/read_buf.rs"]
 mod read_buf;
+#[path = "support/timeouts.rs"]
+mod timeouts;
 
 use coro::chan;
 use coro::net::{Shutdown, TcpListener, TcpStream, WriteHalf};
@@ -39,6 +43,10 @@ use std::sync::Arc;
 const MAX_LINE: usize = 4096;
 /// How many lines may wait for a client's socket before the hub drops the client.
 const OUTBOX: usize = 256;
+/// How long a write to a client may wait for it to take bytes (nginx's `send_timeout`; `CHAT_SEND_TIMEOUT`
+/// in seconds, 0 for none): a client that reads nothing for that long is disconnected, rather than held,
+/// with its writer blocked, for as long as it keeps the connection open.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A line on its way to clients, shared by all of them.
 type Line = Arc<str>;
@@ -85,8 +93,14 @@ fn fan_out(clients: &mut HashMap<u64, (String, chan::Sender<Line>)>, from: u64, 
 
 /// One client: joins, forwards its lines to the hub until it leaves, then waits for its writer.
 #[coro::coroutine]
-fn client(stream: TcpStream, id: u64, events: chan::Sender<Event>) -> io::Result<()> {
+fn client(
+    stream: TcpStream,
+    id: u64,
+    events: chan::Sender<Event>,
+    send_timeout: Option<std::time::Duration>,
+) -> io::Result<()> {
     let name = stream.peer_addr()?.to_string();
+    stream.set_write_timeout(send_timeout)?;
     let (mut reader, writer) = stream.into_split();
     let (outbox, inbox) = chan::bounded(OUTBOX);
     if events.send(Event::Joined { id, name, outbox }).is_err() {
@@ -118,8 +132,9 @@ fn client(stream: TcpStream, id: u64, events: chan::Sender<Event>) -> io::Result
     read
 }
 
-/// Writes the lines of `inbox` to the client, a batch per write, until the hub drops the outbox; then shuts
-/// the socket down, which also ends the reader of a client the hub dropped.
+/// Writes the lines of `inbox` to the client, a batch per write, until the hub drops the outbox or a write
+/// fails (the send timeout included); then shuts the socket down, which also ends the reader of a client
+/// the hub dropped.
 #[coro::coroutine]
 fn deliver(mut writer: WriteHalf<TcpStream>, inbox: chan::Receiver<Line>) -> io::Result<()> {
     let mut batch = String::new();
@@ -143,21 +158,18 @@ fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7000".to_string());
     let listener = TcpListener::bind(addr.as_str())?;
     println!("chat server listening on {}", listener.local_addr()?);
+    let send_timeout = timeouts::from_env("CHAT_SEND_TIMEOUT", Some(SEND_TIMEOUT));
     let (events, hub_events) = chan::bounded(1024);
     drop(coro::spawn!(hub(hub_events)));
-    for id in 0u64.. {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                stream.set_nodelay(true)?;
-                let events = events.clone();
-                drop(coro::spawn!(move || {
-                    if let Err(err) = client(stream, id, events) {
-                        eprintln!("{peer}: {err}");
-                    }
-                }));
+    let mut next_id = 0u64;
+    accept::accept_forever(&listener, |stream, peer| {
+        next_id += 1;
+        let (id, events) = (next_id, events.clone());
+        drop(coro::spawn!(move || {
+            if let Err(err) = client(stream, id, events, send_timeout) {
+                eprintln!("{peer}: {err}");
             }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
-    unreachable!("the client ids ran out")
+        }));
+    });
+    Ok(())
 }

@@ -29,8 +29,12 @@ fn main() -> io::Result<()> {
     println!("echo server listening on {}", listener.local_addr()?);
     loop {
         match listener.accept() {
-            Ok((stream, _peer)) => {
-                stream.set_nodelay(true)?;
+            Ok((stream, peer)) => {
+                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
+                if let Err(err) = stream.set_nodelay(true) {
+                    eprintln!("{peer}: {err}");
+                    continue;
+                }
                 // A connection that fails (a peer that resets, say) ends its own coroutine only.
                 drop(coro::spawn!(echo(stream)));
             }

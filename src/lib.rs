@@ -90,7 +90,8 @@ pub use coro_net::{sleep, sleep_until, time, timeout};
 /// coroutine runs when it is called from another coroutine, spawned, or driven by [`block_on`]. `return` and
 /// the tail expression are checked against `T` with the usual coercions (`return Err(Box::new(e))` works in a
 /// fn returning `Result<_, Box<dyn Error>>`). The future has exactly the size of the hand-written `async fn`
-/// with explicit `.await`s, and is `Send` exactly when that one is.
+/// with explicit `.await`s, and is `Send` exactly when that one is. It captures what that `async fn` captures
+/// (every generic parameter and lifetime of the signature, named or elided), in every edition from 2018 on.
 ///
 /// It applies to free functions, methods (`self`, `&self`, `&mut self`), generic functions, and trait methods
 /// with or without a default body. Write it with its path, `#[coro::coroutine]`: a bare `#[coroutine]`
@@ -110,6 +111,12 @@ pub use coro_net::{sleep, sleep_until, time, timeout};
 /// - Never awaited, because their type comes from the context: `into`, `try_into`, `collect`, `sum`,
 ///   `product`, `parse`, the `unwrap`/`expect` family, `Default::default()`, `T::from(..)`-style
 ///   conversions, the std functions returning `!`, and tuple-struct and variant constructors.
+/// - Never awaited, because std makes their result plain by convention: `len`, `is_empty`, `capacity`,
+///   `clone`, `to_string`, `to_owned`, `to_vec`, `as_str`, `as_bytes`, `as_slice`, `as_ref`, `as_mut`,
+///   `borrow`, `borrow_mut`, `iter`, `iter_mut`, `min`, `max`, `clamp`, `abs`, `pow`, `eq`, `ne`, `cmp`,
+///   `partial_cmp`, `is_some`, `is_none`, `is_ok`, `is_err` and the `wrapping_`/`checked_`/`saturating_`/
+///   `overflowing_` arithmetic. These are the most common calls, and a call that is not classified costs
+///   nothing at compile time.
 /// - Where you wrote the type (`let x: T = call()`, `return call()`, the tail call), a call whose value
 ///   already has that type is stored, not awaited: `let op: ReadFuture = s.read(buf);` keeps the operation.
 ///
@@ -126,9 +133,15 @@ pub use coro_net::{sleep, sleep_until, time, timeout};
 ///
 /// - A call whose type only the context decides (`takes_bar(make())`, or `let t = make();` with
 ///   `fn make<T: Default>() -> T`) fails with E0282/E0283: write `make::<Bar>()` or `let t: Bar = make();`.
-/// - A call to your own function returning `!` must be written `coro::nowait!(fatal())`.
-/// - Compile time grows with the number of calls in one coroutine (BENCHMARKS.md has the figures): keep
-///   large synchronous stretches in plain helper functions.
+/// - A call to your own function returning `!` must be written `coro::nowait!(fatal())` (the error says so).
+/// - A method of one of the plain-by-convention names above that does return an operation is not awaited:
+///   write `coro::wait(x.len())`.
+/// - Compile time grows with the number of classified calls in one coroutine (BENCHMARKS.md has the
+///   figures): keep large synchronous stretches in plain helper functions.
+/// - A borrow error at a coroutine's call site may carry rustc's note that the callee "may capture more
+///   lifetimes than intended", with a `+ use<>` suggestion for its return type: it does not apply to a
+///   coroutine, which, like an `async fn`, holds its arguments until it completes. End the borrow later, or
+///   pass an owned value.
 pub use coro_macros::coroutine;
 
 /// Spawns a coroutine on the current runtime and returns its [`JoinHandle`].
@@ -153,6 +166,8 @@ pub use coro_macros::coroutine;
 ///   coroutine the argument of a macro is not rewritten, so the call is spawned instead of awaited.
 /// - `spawn!(move || { body })`: the body gets the `#[coro::coroutine]` transform and runs as a task that
 ///   owns its captures. Write `move || -> T { .. }` when the body uses `?`, which needs the output type.
+/// - `spawn!(in set, call)` (either form above) spawns into `set`: it expands to `(set).spawn(call)`, for a
+///   [`task::JoinSet`] or a [`Handle`], keeping the call unawaited as the plain form does.
 ///
 /// The handle is a plain value: storing it never suspends, `handle.join()` does, and dropping it detaches the
 /// task. Panics if called outside a runtime; the function form [`spawn()`](fn@spawn) takes any future.

@@ -270,3 +270,27 @@ fn not_send_coroutines_run_on_block_on() {
     }
     assert_eq!(block_on(shared(Rc::new(1))), 2);
 }
+
+struct Queue;
+
+impl Queue {
+    /// A coroutine under one of the names that are plain by convention.
+    #[coro::coroutine]
+    fn len(&self) -> usize {
+        coro::yield_now();
+        3
+    }
+}
+
+#[coro::coroutine]
+fn plain_by_convention_name() -> usize {
+    let queue = Queue;
+    // `len` is never awaited: `pending` is the coroutine, awaited explicitly on the next line.
+    let pending = queue.len();
+    coro::wait(pending)
+}
+
+#[test]
+fn plain_by_convention_names_are_never_awaited() {
+    assert_eq!(block_on(plain_by_convention_name()), 3);
+}

@@ -9,6 +9,13 @@ fn pass() {
     trybuild::TestCases::new().pass("tests/ui/pass/*.rs");
 }
 
+/// The common lifetime mistakes read as they do in an `async fn`, with errors on the user's code. Also run
+/// from the edition-2021 crate (`tests/editions/`), against the same `.stderr`.
+#[test]
+fn lifetimes() {
+    trybuild::TestCases::new().compile_fail("tests/ui/lifetimes/*.rs");
+}
+
 #[test]
 fn fail() {
     trybuild::TestCases::new().compile_fail("tests/ui/fail/*.rs");

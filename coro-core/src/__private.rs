@@ -5,33 +5,57 @@
 //!
 //! # How a call is classified
 //!
-//! The macro sees tokens, not types, so it cannot know whether `stream.read(&mut buf)` suspends. It wraps
-//! every call in [`__auto_await!`](crate::__auto_await), and the type checker decides with *autoref
-//! specialization*: method resolution on `&&probe` tries the receiver types `&&Probe<T>`, `&Probe<T>`,
-//! `Probe<T>` in that order, and three traits implemented at the three levels give three answers:
+//! The macro sees tokens, not types, so it cannot know whether `stream.read(&mut buf)` suspends. It expands
+//! every candidate call into a classification (the exact expansion is in `coro-macros/src/rewrite.rs`), and
+//! the type checker decides with *autoref specialization*: [`probe`] pairs the value with a zero-sized
+//! [`Probe`] of its type, and method resolution of `probe.__coro_kind()` tries the receiver by value, then
+//! autoref'd, taking the first level where a trait applies:
 //!
-//! | receiver          | trait         | when                                      | answer       |
-//! |-------------------|---------------|-------------------------------------------|--------------|
-//! | `&&TProbe<T, T>`  | `ViaExact`    | the annotated type is the value's type    | [`PlainTag`] |
-//! | `&Probe<T>`       | `ViaSuspend`  | `T: Suspend`                              | [`SuspendTag`] |
-//! | `Probe<T>`        | `ViaPlain`    | always                                    | [`PlainTag`] |
+//! | receiver             | trait             | when                                   | answer         |
+//! |----------------------|-------------------|----------------------------------------|----------------|
+//! | `Probe<T>`           | `ViaSuspend`      | `T: Suspend`                           | [`SuspendTag`] |
+//! | `&Probe<T>`          | `ViaPlain`        | always                                 | [`PlainTag`]   |
 //!
-//! (`ViaExact` is only consulted where the user annotated the type: `let x: T = call()`, `return call()` and
-//! the tail call, so that `let f: ReadFuture = s.read(..)` stores the future instead of awaiting it.)
+//! Where the user annotated the type (`let x: T = call()`, `return call()` and the tail call), a
+//! [`TypedProbe`] goes first through one more level, so that `let f: ReadFuture = s.read(..)` stores the
+//! future instead of awaiting it; its method call is `(&&&probe).__coro_kind()`:
+//!
+//! | receiver               | trait             | when                                   | answer         |
+//! |------------------------|-------------------|----------------------------------------|----------------|
+//! | `&&&TypedProbe<T, T>`  | `ViaExact`        | the annotated type is the value's type | [`PlainTag`]   |
+//! | `&&TypedProbe<T, E>`   | `ViaTypedSuspend` | `T: Suspend`                           | [`SuspendTag`] |
+//! | `&TypedProbe<T, E>`    | `ViaPlain`        | always                                 | [`PlainTag`]   |
+//!
+//! (The untyped probe is taken by value rather than through `&&`: each borrow is one more borrow for the
+//! borrow checker to track through the whole body, and most calls are untyped.)
 //!
 //! # Why the "guard" shape
 //!
 //! Both branches of the expansion must type-check whatever the answer, so the value goes through
-//! `tag.split(value)`, which returns [`Either`]`<F, Never<F::Output>>` for a suspending value and
-//! `Either<Never<T>, T>` for a plain one; the impossible side is the uninhabited [`Never`]. For a plain value
-//! the `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved
-//! locals; `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the
-//! one of a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
-//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`) and takes the operation
-//! out with `tag.operation(split)`: binding the variant's field instead would be a partial move, and for an
-//! operation with drop glue the generator would then keep the `Either` temporary beside the awaited future
-//! (one more copy of the operation in every coroutine's state). The size and `Send` tests in `tests/` hold
-//! this in place.
+//! `tag.split(value)`, which returns [`Either`]`<F, F::Output>` for a suspending value and
+//! `Either<Never<T>, T>` for a plain one (the uninhabited [`Never`] stands for the plain path's impossible
+//! operation); the `Right` arm yields the value as it is. For a plain value the
+//! `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved locals;
+//! `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the one of
+//! a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
+//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`)
+//! and takes the operation out with `tag.operation(split)`: binding the variant's field instead would be a
+//! partial move, and for an operation with drop glue the generator would then keep the `Either` temporary
+//! beside the awaited future (one more copy of the operation in every coroutine's state). The size and
+//! `Send` tests in `tests/` hold this in place.
+//!
+//! # Why so few calls
+//!
+//! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
+//! work grows with the body's blocks times its locals, so every call and local of the expansion counts
+//! (BENCHMARKS.md, compile time): a plain call costs `probe`, `__coro_kind`, `split` and `guard`, and the
+//! `Right` arm binds the value itself (no conversion call).
+//!
+//! Only `split` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
+//! [`Awaited`]), so a failed classification (a value whose type is left to a diverging or unknown type)
+//! reports `T: Suspend` at the user's call, with the note that names `nowait!`: the macro spans the whole
+//! expansion there, and the compiler folds the repeats of that bound into one error (in a 2021 crate,
+//! where such a value falls back to `()`, the `.await`'s repeat stays a second error with the same text).
 
 #![allow(
     missing_debug_implementations,
@@ -51,7 +75,6 @@ mod operation;
 mod rng;
 mod select;
 
-pub use crate::__auto_await as auto_await;
 pub use join::{Fallible, JoinAll, output, poll_join, poll_try_join};
 pub use operation::{Operation, poll, poll_enabled};
 pub use select::Select;
@@ -92,7 +115,8 @@ pub struct Probe<T>(PhantomData<fn() -> T>);
 /// A [`Probe`] that also carries the type the user wrote for the value (`E`).
 pub struct TypedProbe<T, E>(PhantomData<fn() -> (T, E)>);
 
-/// Returns the value untouched with its probe: taking the value by value keeps no borrow of it alive.
+/// Returns the value untouched with its probe. The value is moved, never borrowed: a borrowed local keeps
+/// its storage until its scope ends, which would save the operation a second time across the `.await`.
 #[inline(always)]
 pub fn probe<T>(value: T) -> (T, Probe<T>) {
     (value, Probe(PhantomData))
@@ -104,7 +128,17 @@ pub fn typed_probe<E, T>(value: T) -> (T, TypedProbe<T, E>) {
     (value, TypedProbe(PhantomData))
 }
 
-/// Highest priority: the value already has the annotated type, so it is stored, not awaited.
+/// A call without an annotated type, first level (`probe`, by value): the value is a suspending operation.
+pub trait ViaSuspend: Sized {
+    #[inline(always)]
+    fn __coro_kind(self) -> SuspendTag {
+        SuspendTag
+    }
+}
+impl<T: Suspend> ViaSuspend for Probe<T> {}
+
+/// An annotated call, first level (`&&&probe`): the value already has the annotated type, so it is stored,
+/// not awaited.
 pub trait ViaExact {
     #[inline(always)]
     fn __coro_kind(&self) -> PlainTag {
@@ -113,17 +147,16 @@ pub trait ViaExact {
 }
 impl<T> ViaExact for &&TypedProbe<T, T> {}
 
-/// Middle priority: the value is a suspending operation.
-pub trait ViaSuspend {
+/// An annotated call, second level (`&&probe`): the value is a suspending operation.
+pub trait ViaTypedSuspend {
     #[inline(always)]
     fn __coro_kind(&self) -> SuspendTag {
         SuspendTag
     }
 }
-impl<T: Suspend> ViaSuspend for &Probe<T> {}
-impl<T: Suspend, E> ViaSuspend for &TypedProbe<T, E> {}
+impl<T: Suspend, E> ViaTypedSuspend for &TypedProbe<T, E> {}
 
-/// Lowest priority: any other value passes through.
+/// The last level of either (`&probe`): any other value passes through.
 pub trait ViaPlain {
     #[inline(always)]
     fn __coro_kind(&self) -> PlainTag {
@@ -158,8 +191,9 @@ impl<T> Future for Never<T> {
 pub struct SuspendTag;
 
 impl SuspendTag {
+    /// The only bound of the suspending path: a value that is not `Suspend` fails here, once.
     #[inline(always)]
-    pub fn split<F: Suspend>(self, operation: F) -> Either<F, Never<F::Output>> {
+    pub fn split<F: Suspend>(self, operation: F) -> Either<F, F::Output> {
         Either::Left(operation)
     }
 
@@ -167,19 +201,29 @@ impl SuspendTag {
     pub fn guard(self) {}
 
     /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
-    /// variant's field, leaves nothing of it for the generator to keep across the `.await`. (No `Suspend`
-    /// bound: `split` already checked it, and a second check would repeat its error.)
+    /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
     #[inline(always)]
-    pub fn operation<F, T>(self, split: Either<F, Never<T>>) -> F {
+    pub fn operation<F, T>(self, split: Either<F, T>) -> Awaited<F> {
         match split {
-            Either::Left(operation) => operation,
-            Either::Right(never) => match never.0 {},
+            Either::Left(operation) => Awaited(operation),
+            Either::Right(_) => unreachable!("a suspending value always takes the suspending branch"),
         }
     }
+}
+
+/// The operation of a suspending call, as the `.await` sees it: a future exactly when the operation is
+/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `split` and the compiler
+/// reports one error (an `.await` of the bare operation would add "is not a future").
+pub struct Awaited<F>(F);
+
+impl<F: Suspend> Future for Awaited<F> {
+    type Output = F::Output;
 
     #[inline(always)]
-    pub fn plain<T>(self, never: Never<T>) -> T {
-        match never.0 {}
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        // SAFETY: `Awaited` is a transparent wrapper that never moves its only field out of the pin: the
+        // field is structurally pinned, and `Awaited` implements neither `Drop` nor `Unpin` by hand.
+        unsafe { self.map_unchecked_mut(|awaited| &mut awaited.0) }.poll(cx)
     }
 }
 
@@ -208,49 +252,6 @@ impl PlainTag {
             Either::Right(_) => unreachable!("a plain value never takes the suspending branch"),
         }
     }
-
-    #[inline(always)]
-    pub fn plain<T>(self, value: T) -> T {
-        value
-    }
-}
-
-/// Awaits `$call` when its value is [`Suspend`], passes it through otherwise.
-///
-/// `__auto_await!(CALL)` probes the value's type alone; `__auto_await!(CALL; TYPE)` first checks whether the
-/// value already is the annotated `TYPE` (then it is stored, not awaited).
-///
-/// The call is the scrutinee of a `match` with no block around it, so its temporaries live to the end of the
-/// user's statement exactly as they do for `CALL.await`, and nothing else is kept alive.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __auto_await {
-    ($call:expr) => {
-        $crate::__auto_await!(@classify $call; __probe; (&&__probe); $crate::__private::probe)
-    };
-    ($call:expr; $ty:ty) => {
-        $crate::__auto_await!(@classify $call; __probe; (&&&__probe); $crate::__private::typed_probe::<$ty, _>)
-    };
-    // `$probe` is named by the caller arm because `$receiver` (one more `&` for a typed probe) refers to it.
-    (@classify $call:expr; $probe:ident; $receiver:expr; $make_probe:expr) => {
-        match $call {
-            #[allow(unreachable_code)]
-            __value => {
-                #[allow(unused_imports)]
-                use $crate::__private::{ViaExact as _, ViaPlain as _, ViaSuspend as _};
-                let (__value, $probe) = $make_probe(__value);
-                let __kind = $receiver.__coro_kind();
-                match __kind.split(__value) {
-                    #[allow(unreachable_code)]
-                    __split @ $crate::__private::Either::Left(_) => {
-                        __kind.guard();
-                        __kind.operation(__split).await
-                    }
-                    $crate::__private::Either::Right(__value) => __kind.plain(__value),
-                }
-            }
-        }
-    };
 }
 
 /// Gives a `return` operand or a tail expression the declared return type, so it coerces exactly as in a

@@ -14,6 +14,8 @@
 //! - [`Runtime`], [`spawn`], [`JoinHandle`]: the work-stealing scheduler, without I/O (`coro::Runtime` is
 //!   this scheduler with `coro-net`'s reactor installed); its design is in the module headers of
 //!   `src/runtime/`.
+//! - [`task`]: [`JoinSet`](task::JoinSet) and the current task's [`id`](task::id); [`Handle`]: a runtime
+//!   reached from any thread.
 //!
 //! The per-call classification machinery used by the macro's expansion lives in the hidden `__private`
 //! module, and the hooks through which `coro-net`'s reactor plugs into the runtime in the hidden
@@ -28,6 +30,7 @@ mod loom;
 mod runtime;
 mod suspend;
 pub mod sync;
+pub mod task;
 #[cfg(test)]
 mod test_util;
 mod wait_list;
@@ -42,5 +45,6 @@ pub use block_on::block_on;
 pub use runtime::{
     Builder, Join, JoinError, JoinHandle, Runtime, Spawnable, run, spawn, spawn_blocking, spawn_local,
 };
+pub use runtime::{Handle, RuntimeMetrics};
 pub use suspend::{Suspend, wait};
 pub use yield_now::{YieldNow, yield_now};

@@ -5,18 +5,26 @@
 //! ```
 //! becomes
 //! ```text
-//! fn f(a: A, __arg1: (B, C)) -> impl ::coro::Suspend<Output = T> {
+//! fn f(a: A, __coro_arg1: (B, C)) -> impl ::coro::Suspend<Output = T> {
 //!     ::coro::__private::co::<T, _>(async move {
+//!         use ::coro::__private::{ViaExact as _, ViaPlain as _, ViaSuspend as _, ViaTypedSuspend as _};
 //!         let mut a = a;
-//!         let (b, c) = __arg1;
-//!         body, with its suspension points inserted
+//!         let (b, c) = __coro_arg1;
+//!         body, with its suspension points inserted (`rewrite`)
 //!     })
 //! }
 //! ```
 //! Every argument is moved into the future, as `async fn` does, so nothing runs and nothing is dropped until
 //! the coroutine is awaited or spawned. `co::<T, _>` gives the `async` block its output type, so `?` and
 //! `return` infer against `T`; a return type written with `impl Trait` cannot be named there and is left to
-//! inference.
+//! inference. A trait method without a body only has its return type changed.
+//!
+//! The returned `impl Suspend` captures what an `async fn` with the same signature captures: every generic
+//! parameter and every lifetime in scope, named or elided (`&T`, `&self`, `Formatter<'_>`, a lifetime hidden
+//! in a path, `dyn Trait + '_`), in every edition. That is edition 2024's rule for `impl Trait` in return
+//! position; the `impl` type is resolved at the macro's call site, which gives it this crate's edition
+//! (2024) whatever the edition of the user's crate, where a 2018 or 2021 `impl Trait` would capture only the
+//! lifetimes it names. `tests/editions/` compiles the test suite as 2018 and 2021 to hold this.
 
 use crate::args::Args;
 use crate::item::CoroutineFn;
@@ -33,7 +41,11 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
         ReturnType::Default => (parse_quote!(()), sig.ident.span()),
         ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),
     };
-    // On the user's return type, so a caller's type error shows the future of `T` where `T` was written.
+    // On the user's return type, so a caller's type error shows the future of `T` where `T` was written;
+    // resolved at the macro's call site, so the `impl` type follows the capture rules of this crate's
+    // edition (2024: every generic parameter and lifetime in scope, elided ones included, as an `async fn`
+    // captures them) whatever the edition of the user's crate.
+    let span = span.resolved_at(Span::call_site());
     sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns>);
 
     let Some(body) = body else {
@@ -60,11 +72,14 @@ pub(crate) fn async_body(
     mut body: Block,
 ) -> TokenStream {
     let returns = returns.filter(|ty| !mentions_impl_trait(ty.to_token_stream()));
-    Rewriter::new(krate, returns).rewrite_body(&mut body);
+    let mut rewriter = Rewriter::new(krate, returns);
+    rewriter.rewrite_body(&mut body);
+    let classification = rewriter.prelude();
     let output = returns.map_or_else(|| quote!(_), ToTokens::to_token_stream);
     let stmts = &body.stmts;
     quote! {
         #krate::__private::co::<#output, _>(async move {
+            #classification
             #(#prelude)*
             #(#stmts)*
         })

@@ -4,10 +4,11 @@
 //! which every call whose value is a suspending operation (its type implements `coro::Suspend`) is awaited
 //! in place. The rule and its limits are documented on the re-export, `coro::coroutine`.
 //!
-//! Layout: `args` reads the attribute's arguments, `item` reads and checks the annotated fn,
-//! `rewrite` inserts the suspension points into a body, and `coroutine` assembles the expansion.
-//! `spawn` and `entry` build `spawn!` and `#[coro::main]`/`#[coro::test]` on the same transform.
-//! `select` and `join` build `select!`, `join!` and `try_join!` on the shape of `branches`.
+//! Layout (private modules): `args` reads the attribute's arguments, `item` reads and checks the annotated
+//! fn, `rewrite` inserts the suspension points into a body (and documents the rule, the skip lists and the
+//! known limits), and `coroutine` assembles the expansion. `spawn` and `entry` build `spawn!` and
+//! `#[coro::main]`/`#[coro::test]` on the same transform. `select` and `join` build `select!`, `join!` and
+//! `try_join!` on the shape of `branches`.
 
 #![warn(missing_docs)]
 

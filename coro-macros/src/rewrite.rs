@@ -1,29 +1,84 @@
 //! Inserting the suspension points into a coroutine's body.
 //!
-//! The rule (`shared/design/coroutine-macro.md`): every function call and method call is handed to the
-//! runtime's `__auto_await!`, which awaits it when its value is `coro::Suspend` and passes it through
-//! otherwise. Only calls are candidates; what the visitor leaves alone is as important:
+//! This module holds the macro's contract with its users, the rule for implicit suspension (the user-facing
+//! summary is the documentation of `coro::coroutine`, and README's "Writing coroutines").
+//!
+//! # The rule
+//!
+//! Every function call and method call in the body is a candidate. A candidate is replaced by its
+//! *classification*, which the type checker resolves: when the call's value is `coro::Suspend` it is
+//! awaited in place, otherwise the value passes through untouched. What the visitor leaves alone is as
+//! important:
 //!
 //! - closures, `async` blocks and `const` blocks: they are separate bodies, synchronous or explicitly async;
 //! - nested items, types, generic arguments, patterns and array lengths: not run by this body, or const;
 //! - the operand of a user's `.await`: the user already awaits it (this is how foreign futures are used);
 //! - arguments of macros, except the std formatting, assertion and `vec!` macros whose arguments are plain
-//!   expressions: `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
+//!   expressions ([`EXPRESSION_MACROS`]): `spawn!(f(x))` must receive the coroutine `f(x)`, not its result;
 //! - the operations of `select!`, `join!` and `try_join!`, which the macro races or runs together (what an
 //!   operation's own arguments contain is rewritten as usual, like any call's); the bodies of `select!`'s
 //!   branches run in this body and are rewritten. These macros are recognized by the last segment of their
 //!   path (`select!`, `coro::select!`, `my::select!`) and parsed with the macro's own parser, then re-emitted
 //!   with the rewritten tokens; an input the parser rejects is left as written, for the macro to report;
-//! - calls whose result type is chosen by the context, where a probe would stop inference
-//!   ([`SKIPPED_METHODS`], [`SKIPPED_PATH_CALLS`]), and tuple-struct or variant constructors.
+//! - calls that are never awaited, by name (the skip lists): methods whose result type is chosen by the
+//!   context, where a probe would stop inference ([`SKIPPED_METHODS`]: `into`, `collect`, `parse`, the
+//!   `unwrap` family, ...); methods whose result std makes plain by convention ([`PLAIN_METHODS`] and
+//!   [`PLAIN_METHOD_PREFIXES`]: `len`, `clone`, `min`, `is_some`, `wrapping_add`, ...), which are also the
+//!   most common calls, so skipping them keeps long bodies fast to compile; path calls that convert or
+//!   never return ([`SKIPPED_PATH_CALLS`]: `default`, `from`, `exit`, ...); and tuple-struct or variant
+//!   constructors (a path whose last segment starts with an uppercase letter).
 //!
 //! Where the user wrote the type down (`let x: T = call()`, and the `return` operand and tail of a fn with
-//! a declared return type), the probe is told the type, so `let f: ReadFuture = s.read(..)` stores the
-//! future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as usual.
+//! a declared return type), the classification is told the type, so `let f: ReadFuture = s.read(..)`
+//! stores the future instead of awaiting it, and an ordinary `let n: u64 = x.into()`-style call infers as
+//! usual. A `return` operand and the tail are also bound to the declared type (`__private::returned!`), so
+//! they coerce as in a plain fn (`return Err(Box::new(e))` in a fn returning `Result<T, Box<dyn Error>>`).
+//!
+//! # The classification of one call
+//!
+//! ```text
+//! match CALL {
+//!     __coro_value => {
+//!         let (__coro_value, __coro_probe) = __private::probe(__coro_value);
+//!         let __coro_kind = (__coro_probe).__coro_kind();       // ViaSuspend or ViaPlain
+//!         match __coro_kind.split(__coro_value) {
+//!             __coro_split @ Either::Left(_) => {
+//!                 __coro_kind.guard();                           // diverges when plain
+//!                 __coro_kind.operation(__coro_split).await
+//!             }
+//!             Either::Right(__coro_value) => __coro_value,
+//!         }
+//!     }
+//! }
+//! ```
+//!
+//! (`typed_probe::<T, _>` and `(&&&__coro_probe)` where the type is annotated; the traits are imported
+//! once at the top of the body.) `coro-core/src/__private.rs` explains the autoref specialization behind
+//! `__coro_kind` and why the arms have this shape: the future is exactly the size of the hand-written
+//! `async fn` and is `Send` exactly when that one is. Here, two properties of the tokens: the `match`
+//! keeps the user's span, so a type error about the value points at the call; everything inside is on
+//! the call too, resolved at the macro's call site, so a value that is not `Suspend` fails the same bound
+//! at the same span wherever the expansion needs it, and rustc reports that once.
+//!
+//! # Known limits
+//!
+//! - A call whose type only the context decides (`takes_bar(make())`, `let t = make();` with
+//!   `fn make<T: Default>() -> T`) fails with E0282/E0283: the classification needs the value's type
+//!   before the code around it is checked. The fix is a turbofish or a typed `let`.
+//! - A call to a user fn returning `!` cannot be classified (its value has no type to look at): one E0277
+//!   that names `coro::nowait!`, the fix (in a 2021 crate, two with the same text).
+//! - A method named in [`PLAIN_METHODS`] that does return an operation is not awaited: `coro::wait(x.len())`.
+//! - Compile time grows with the number of probed calls in one coroutine, faster than linearly (the borrow
+//!   checker's work is the body's blocks times its locals): BENCHMARKS.md has the figures. Long synchronous
+//!   stretches belong in plain helper functions.
+//! - In edition 2024 rustc explains some borrow errors at a coroutine's call site with a note that the
+//!   callee "may capture more lifetimes than intended" and a suggestion to add `+ use<>` to its return type.
+//!   The note is about `impl Trait` return types; a coroutine, like an `async fn`, holds its arguments until
+//!   it completes, so the fix is at the call site (end the borrow later, or pass an owned value).
 
 use crate::select::Select;
-use proc_macro2::{Span, TokenStream};
-use quote::{ToTokens, quote_spanned};
+use proc_macro2::{Delimiter, Group, Span, TokenStream};
+use quote::{ToTokens, quote, quote_spanned};
 use syn::punctuated::Punctuated;
 use syn::spanned::Spanned;
 use syn::visit_mut::{self, VisitMut};
@@ -44,6 +99,47 @@ const SKIPPED_METHODS: &[&str] = &[
     "unwrap_or_default",
     "unwrap_unchecked",
 ];
+
+/// Methods never awaited because their result is plain by convention: std defines them on its primitives,
+/// strings, collections, `Option` and `Result` with plain results (a length, a copy, a comparison, a flag),
+/// and an operation with one of these names would surprise its readers. Skipping them is also what keeps
+/// long bodies fast to compile: each probe is type- and borrow-checked, and these are the most common calls.
+/// A method of one of these names that does return an operation is awaited with `coro::wait(x.len())`.
+const PLAIN_METHODS: &[&str] = &[
+    "len",
+    "is_empty",
+    "capacity",
+    "clone",
+    "to_string",
+    "to_owned",
+    "to_vec",
+    "as_str",
+    "as_bytes",
+    "as_slice",
+    "as_ref",
+    "as_mut",
+    "borrow",
+    "borrow_mut",
+    "iter",
+    "iter_mut",
+    "min",
+    "max",
+    "clamp",
+    "abs",
+    "pow",
+    "eq",
+    "ne",
+    "cmp",
+    "partial_cmp",
+    "is_some",
+    "is_none",
+    "is_ok",
+    "is_err",
+];
+
+/// Prefixes of the integer arithmetic methods (`wrapping_add`, `checked_mul`, ...), plain like
+/// [`PLAIN_METHODS`].
+const PLAIN_METHOD_PREFIXES: &[&str] = &["wrapping_", "checked_", "saturating_", "overflowing_"];
 
 /// Path calls never awaited: conversions whose type comes from the context (`Default::default()`,
 /// `T::from(x)`), and std functions that return `!` (a `!` value has no type the probe could look at).
@@ -140,14 +236,56 @@ impl<'a> Rewriter<'a> {
         }
     }
 
-    /// Replaces the call `expr` with its `__auto_await!` expansion.
+    /// Replaces the call `expr` with its classification: awaited when its value is `coro::Suspend`, passed
+    /// through otherwise (the machinery and why it has this shape: `coro-core/src/__private.rs`).
+    ///
+    /// The call is the scrutinee of a `match` with no block around it, so its temporaries live to the end of
+    /// the user's statement exactly as they do for `CALL.await`, and nothing else is kept alive. Every token
+    /// of the expansion is on the user's call, resolved at the macro's call site: errors point at the call,
+    /// and a value that is not `Suspend` on the suspending path fails the same bound at the same span
+    /// everywhere, which the compiler reports once.
     fn wrap(&self, expr: &mut Expr, ty: Option<&Type>) {
-        // The macro call carries the user's span, so a classification error points at the user's call.
-        let span = expr.span();
+        let user = expr.span();
+        let span = user.resolved_at(Span::call_site());
         let private = self.private(span);
         let call = std::mem::replace(expr, Expr::Verbatim(TokenStream::new()));
-        let ty = ty.map(|ty| quote_spanned!(span=> ; #ty));
-        *expr = Expr::Verbatim(quote_spanned!(span=> #private::auto_await!(#call #ty)));
+        let (probe, receiver) = match ty {
+            None => (quote_spanned!(span=> #private::probe), TokenStream::new()),
+            Some(ty) => (quote_spanned!(span=> #private::typed_probe::<#ty, _>), quote_spanned!(span=> &&&)),
+        };
+        let arms = quote_spanned! {span=>
+            #[allow(unreachable_code)]
+            __coro_value => {
+                let (__coro_value, __coro_probe) = #probe(__coro_value);
+                let __coro_kind = (#receiver __coro_probe).__coro_kind();
+                match __coro_kind.split(__coro_value) {
+                    #[allow(unreachable_code)]
+                    __coro_split @ #private::Either::Left(_) => {
+                        __coro_kind.guard();
+                        __coro_kind.operation(__coro_split).await
+                    }
+                    #private::Either::Right(__coro_value) => __coro_value,
+                }
+            }
+        };
+        // The `match` as a whole is the user's expression (a type error about the value, such as passing it
+        // to a fn that wants a future, points at the call); its insides are the macro's.
+        let mut arms = Group::new(Delimiter::Brace, arms);
+        arms.set_span(user);
+        // In parentheses, so that the `match` stays one operand wherever the call was (`f(x) + 1;` as a
+        // statement, a `select!` body): a `match` that starts a statement would end it at its `}`.
+        let mut expansion = Group::new(Delimiter::Parenthesis, quote_spanned!(user=> match #call #arms));
+        expansion.set_span(user);
+        *expr = Expr::Verbatim(expansion.into_token_stream());
+    }
+
+    /// The import that puts the classification's methods in scope, once for the whole body.
+    pub(crate) fn prelude(&self) -> TokenStream {
+        let private = self.private(Span::call_site());
+        quote! {
+            #[allow(unused_imports)]
+            use #private::{ViaExact as _, ViaPlain as _, ViaSuspend as _, ViaTypedSuspend as _};
+        }
     }
 
     /// `coro::__private`, every token on `span`: a macro call's span starts at its path, so this is what
@@ -269,7 +407,12 @@ fn is_candidate(expr: &Expr) -> bool {
             }),
             _ => true,
         },
-        Expr::MethodCall(call) => !SKIPPED_METHODS.contains(&call.method.to_string().as_str()),
+        Expr::MethodCall(call) => {
+            let name = call.method.to_string();
+            let plain = PLAIN_METHODS.contains(&name.as_str())
+                || PLAIN_METHOD_PREFIXES.iter().any(|prefix| name.starts_with(prefix));
+            !plain && !SKIPPED_METHODS.contains(&name.as_str())
+        }
         _ => false,
     }
 }
@@ -340,7 +483,7 @@ mod tests {
         for call in
             ["rx . recv ()", "sleep (", "handle (v)", "millis (5)", "ticking ()", "tick ()", "idle ()"]
         {
-            let awaited = format!("auto_await ! ({call}");
+            let awaited = format!("match {call}");
             let expected = !matches!(call, "rx . recv ()" | "sleep (");
             assert_eq!(rewritten.contains(&awaited), expected, "{call} in {rewritten}");
         }
@@ -351,9 +494,21 @@ mod tests {
         let rewritten = rewrite(parse_quote!({
             let (a, b) = coro::try_join!(double(half(x)), other())?;
         }));
-        assert!(rewritten.contains("auto_await ! (half (x)"), "{rewritten}");
-        assert!(!rewritten.contains("auto_await ! (double"), "{rewritten}");
-        assert!(!rewritten.contains("auto_await ! (other"), "{rewritten}");
+        assert!(rewritten.contains("match half (x)"), "{rewritten}");
+        assert!(!rewritten.contains("match double"), "{rewritten}");
+        assert!(!rewritten.contains("match other"), "{rewritten}");
+    }
+
+    #[test]
+    fn plain_by_convention_methods_get_no_probe() {
+        let rewritten = rewrite(parse_quote!({
+            let n = v.len().wrapping_add(1).min(s.peer_addr().len());
+        }));
+        assert!(rewritten.contains("match s . peer_addr ()"), "{rewritten}");
+        for call in ["v . len ()", ". wrapping_add", ". min"] {
+            assert!(!rewritten.contains(&format!("match {call}")), "{call} in {rewritten}");
+        }
+        assert_eq!(rewritten.matches("__coro_kind ()").count(), 1, "{rewritten}");
     }
 
     #[test]
@@ -361,6 +516,6 @@ mod tests {
         let rewritten = rewrite(parse_quote!({
             select! { f() => g() }
         }));
-        assert!(!rewritten.contains("auto_await"), "{rewritten}");
+        assert!(!rewritten.contains("__coro_kind"), "{rewritten}");
     }
 }

@@ -10,7 +10,7 @@
 
 use crate::reactor::Driver;
 use crate::reactor::park::Parker;
-use coro_core::JoinHandle;
+use coro_core::{Handle, JoinHandle, RuntimeMetrics};
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -93,7 +93,13 @@ impl fmt::Debug for Builder {
 /// The thread that builds it is worker 0: it runs tasks while inside [`block_on`](Runtime::block_on), and
 /// only then (tasks queued on it meanwhile are stolen by the other workers; its `spawn_local` tasks wait for
 /// the next `block_on`). That is why a `Runtime` is not `Send`: its worker 0 and the `!Send` tasks pinned to
-/// it belong to the thread that built it. With `workers(1)` the runtime starts no thread at all.
+/// it belong to the thread that built it (moving it would run or drop those `spawn_local` futures on another
+/// thread). To use a runtime from other threads, give them a [`Handle`] ([`Runtime::handle`]): it is
+/// `Clone + Send + Sync`, spawns from any thread, and runs futures on threads that are not workers with
+/// [`Handle::block_on`], sockets and timers included. With `workers(1)` the runtime starts no thread at all.
+///
+/// [`shutdown_timeout`](Runtime::shutdown_timeout) shuts it down gracefully: no new tasks, a grace period
+/// for the running ones, then the rest are cancelled.
 ///
 /// Dropping the runtime shuts it down: every task still alive is cancelled (its future dropped, on its own
 /// worker for `spawn_local` tasks), `join()` on it reports cancellation, and the drop waits for the worker
@@ -141,6 +147,26 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         self.inner().spawn(future)
+    }
+
+    /// A handle to this runtime, to spawn onto it or run futures with it from any thread; sockets and timers
+    /// created through it use this runtime's reactor. See [`coro_core::Handle`].
+    pub fn handle(&self) -> Handle {
+        self.inner().handle()
+    }
+
+    /// The runtime's counters and queue depths (see [`RuntimeMetrics`]).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        self.inner().metrics()
+    }
+
+    /// Shuts the runtime down gracefully: no new tasks, the tasks alive get until `timeout` to finish (their
+    /// sockets and timers keep working meanwhile), then the rest are cancelled; returns once every task is
+    /// dropped, then shuts the reactor down. See [`coro_core::Runtime::shutdown_timeout`].
+    pub fn shutdown_timeout(mut self, timeout: Duration) {
+        if let Some(inner) = self.inner.take() {
+            inner.shutdown_timeout(timeout);
+        }
     }
 }
 

@@ -1,5 +1,5 @@
 //! The command table, and the commands on the keyspace (everything but the connection-level PING, QUIT and
-//! publish/subscribe, which the session in `redis.rs` runs).
+//! publish/subscribe, which the session in `main.rs` runs).
 //!
 //! Replies and error messages are Redis's, so clients (redis-cli, redis-benchmark, client libraries) read
 //! them as they would from Redis. Each command is a plain function that takes the store's lock once, for a

@@ -7,18 +7,21 @@
 //! Redis would send before closing the connection. The arguments of a multibulk command are ranges into
 //! the read buffer, so nothing is copied; those of an inline command (`PING`, `SET k "a b"` typed into nc)
 //! are unquoted into a scratch buffer the parser keeps. Both vectors are reused, so parsing allocates nothing
-//! once a connection has warmed up. A command that arrives in parts is parsed again from its start when
-//! more bytes come; its payloads are skipped by length, so that costs little. Limits are Redis's where they
-//! protect the server: inline lines and length lines up to 64 KiB, at most 1M arguments, arguments up to
-//! [`MAX_BULK`].
+//! once a connection has warmed up.
+//!
+//! A multibulk command that arrives in parts is resumed where the last call stopped: the parser keeps the
+//! arguments found so far (ranges from the command's first byte, which stays the first byte of the unread
+//! input until the command is complete) and where the next one starts, so a command dripped in many pieces
+//! costs what it costs in one, never a rescan from its start. Limits are Redis's: inline lines and length
+//! lines up to 64 KiB, at most 1M arguments, arguments up to [`MAX_BULK`] (`proto-max-bulk-len`).
 //!
 //! Replies are appended to the connection's output buffer by the functions below, one per RESP2 type.
 
 use std::io::Write as _;
 use std::ops::Range;
 
-/// The longest argument a command may have (Redis allows 512 MiB; this example is more frugal).
-pub const MAX_BULK: usize = 64 << 20;
+/// The longest argument a command may have (Redis's `proto-max-bulk-len`).
+pub const MAX_BULK: usize = 512 << 20;
 /// The most arguments in one command (Redis's limit).
 const MAX_ARGS: i64 = 1024 * 1024;
 /// The longest inline command, and the longest `*N`/`$N` line (Redis's limit).
@@ -35,6 +38,17 @@ pub struct Parser {
     /// The unquoted arguments of an inline command (`args` then index this instead of the input).
     scratch: Vec<u8>,
     inline: bool,
+    /// A multibulk command that has arrived in part, to resume.
+    partial: Option<Partial>,
+}
+
+/// How far a multibulk command has been parsed: its arguments so far are in `Parser::args`.
+#[derive(Debug, Clone, Copy)]
+struct Partial {
+    /// How many arguments it has.
+    count: usize,
+    /// Where the next argument's `$LEN` line starts.
+    pos: usize,
 }
 
 /// A parsed command: its arguments, the name first.
@@ -66,12 +80,26 @@ impl Parser {
     /// Parses the command at the start of `buf`: `Ok(Some(used))` when one has fully arrived (read it with
     /// [`command`](Self::command), given the same `buf`; it may have no argument at all, an empty line:
     /// skip it), `Ok(None)` when more bytes are needed.
+    ///
+    /// After `Ok(None)`, the next call must be given the same bytes with more after them (the parser resumes
+    /// where it stopped); after an error, the connection is closed.
     pub fn parse(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
+        if let Some(partial) = self.partial.take() {
+            return self.multibulk(buf, partial);
+        }
         self.args.clear();
         self.inline = buf.first().is_some_and(|&b| b != b'*');
         match buf.first() {
             None => Ok(None),
-            Some(b'*') => self.multibulk(buf),
+            Some(b'*') => {
+                let Some((count, pos)) = length_line(buf, "invalid multibulk length")? else {
+                    return Ok(None);
+                };
+                if count > MAX_ARGS {
+                    return Err(ProtocolError("invalid multibulk length"));
+                }
+                self.multibulk(buf, Partial { count: count.max(0) as usize, pos })
+            }
             Some(_) => self.inline(buf),
         }
     }
@@ -81,32 +109,33 @@ impl Parser {
         Command { data: if self.inline { &self.scratch } else { buf }, args: &self.args }
     }
 
-    /// `*N\r\n` then N times `$LEN\r\nBYTES\r\n`.
-    fn multibulk(&mut self, buf: &[u8]) -> Result<Option<usize>, ProtocolError> {
-        let Some((count, mut pos)) = length_line(buf, "invalid multibulk length")? else { return Ok(None) };
-        if count > MAX_ARGS {
-            return Err(ProtocolError("invalid multibulk length"));
-        }
-        for _ in 0..count.max(0) {
-            match buf.get(pos) {
-                None => return Ok(None),
-                Some(b'$') => {}
+    /// The arguments of a `*N\r\n` command, N times `$LEN\r\nBYTES\r\n`, from where `partial` stopped.
+    fn multibulk(&mut self, buf: &[u8], mut partial: Partial) -> Result<Option<usize>, ProtocolError> {
+        while self.args.len() < partial.count {
+            let pos = partial.pos;
+            let header = match buf.get(pos) {
+                None => None,
+                Some(b'$') => length_line(&buf[pos..], "invalid bulk length")?,
                 Some(_) => return Err(ProtocolError("expected '$'")),
-            }
-            let Some((len, header)) = length_line(&buf[pos..], "invalid bulk length")? else {
+            };
+            let Some((len, header)) = header else {
+                self.partial = Some(partial);
                 return Ok(None);
             };
             let len = usize::try_from(len).ok().filter(|&len| len <= MAX_BULK);
             let len = len.ok_or(ProtocolError("invalid bulk length"))?;
             let start = pos + header;
-            let Some(end) = buf.get(start + len..start + len + 2) else { return Ok(None) };
+            let Some(end) = buf.get(start + len..start + len + 2) else {
+                self.partial = Some(partial);
+                return Ok(None);
+            };
             if end != b"\r\n" {
                 return Err(ProtocolError("expected CRLF after a bulk string"));
             }
             self.args.push(start..start + len);
-            pos = start + len + 2;
+            partial.pos = start + len + 2;
         }
-        Ok(Some(pos))
+        Ok(Some(partial.pos))
     }
 
     /// A line of arguments separated by spaces, with Redis's quoting (`"a b\n"`, `'a b'`).

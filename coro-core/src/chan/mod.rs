@@ -1,5 +1,5 @@
 //! Go-style channels: [`bounded`] (with [`bounded(0)`](bounded) a rendezvous), [`unbounded`], and
-//! [`broadcast`]; [`oneshot`] is re-exported here too.
+//! [`broadcast`]; [`oneshot`] is re-exported here too; [`watch`] keeps one latest value for many receivers.
 //!
 //! ```
 //! use coro_core::chan;
@@ -75,6 +75,7 @@ mod state;
 mod stream;
 
 pub mod broadcast;
+pub mod watch;
 
 pub use crate::sync::oneshot;
 pub use error::{RecvError, RecvTimeoutError, SendError, TryRecvError, TrySendError};

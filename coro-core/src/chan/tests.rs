@@ -316,6 +316,9 @@ impl crate::runtime::Timer for ManualTimer {
     }
     fn remove(&self, _key: usize) {
         self.live.fetch_sub(1, SeqCst);
+        // As a real store drops a removed timer's waker: kept, it would hold the task, whose scheduler holds
+        // the runtime, which holds this timer (a reference cycle that leaks the runtime).
+        self.waker.lock().unwrap().take();
     }
 }
 

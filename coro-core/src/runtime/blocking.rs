@@ -172,7 +172,6 @@ impl Pool {
         }
     }
 
-    #[cfg(all(test, not(loom)))]
     pub(crate) fn num_threads(&self) -> usize {
         lock(&self.inner.state).num_threads
     }

@@ -1,9 +1,11 @@
 //! `Runtime`, its `Builder`, and `block_on`.
 
 use super::blocking::Pool;
+use super::handle::Handle;
+use super::metrics::RuntimeMetrics;
 use super::park::{Park, Parker};
 use super::task::JoinHandle;
-use super::timer::Timer;
+use super::timer::{Deadline, Timer};
 use super::worker::{self, Core, MainWaker, Shared, ThreadCx};
 use crate::loom::AtomicBool;
 use std::any::Any;
@@ -15,7 +17,7 @@ use std::marker::PhantomData;
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The environment variable that overrides the default number of workers.
 const WORKERS_ENV: &str = "CORO_WORKERS";
@@ -263,6 +265,52 @@ impl Runtime {
         F::Output: Send + 'static,
     {
         self.shared.spawn(future)
+    }
+
+    /// A handle to this runtime, to spawn onto it or run futures with it from any thread.
+    pub fn handle(&self) -> Handle {
+        Handle::new(self.shared.clone())
+    }
+
+    /// The runtime's counters and queue depths (see [`RuntimeMetrics`]).
+    pub fn metrics(&self) -> RuntimeMetrics {
+        RuntimeMetrics::new(self.shared.clone())
+    }
+
+    /// Shuts the runtime down gracefully: new tasks are refused from now on (spawning returns a handle
+    /// whose `join()` reports cancellation), the tasks alive get until `timeout` to finish (this thread
+    /// runs them too, as worker 0), then those still alive are cancelled, as when the runtime is dropped.
+    /// Returns once every task has finished or been dropped (it looks every millisecond), the worker
+    /// threads have exited, and the blocking closures that had started have returned.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = coro_core::Runtime::builder().workers(2).build().unwrap();
+    /// let quick = rt.spawn(async { coro_core::yield_now().await; 1 });
+    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_millis(50));
+    /// assert!(quick.is_finished() && stuck.is_finished());
+    /// ```
+    pub fn shutdown_timeout(self, timeout: Duration) {
+        self.shared.begin_closing();
+        // Completions are counted per worker without a fence or a wake-up, to keep them cheap; the count is
+        // read every `RECHECK` until it reaches zero.
+        const RECHECK: Duration = Duration::from_millis(1);
+        let shared = self.shared.clone();
+        let mut deadline = Deadline::new(Instant::now() + timeout);
+        let mut recheck = Deadline::new(Instant::now() + RECHECK);
+        self.block_on(std::future::poll_fn(|cx| {
+            loop {
+                if shared.is_drained() || deadline.poll(cx).is_ready() {
+                    return Poll::Ready(());
+                }
+                if recheck.poll(cx).is_pending() {
+                    return Poll::Pending;
+                }
+                recheck.reset(Instant::now() + RECHECK);
+            }
+        }));
     }
 
     #[cfg(all(test, not(loom)))]

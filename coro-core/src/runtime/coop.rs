@@ -31,6 +31,12 @@ pub(crate) fn budget<R>(f: impl FnOnce() -> R) -> R {
     with_budget(Some(BUDGET), f)
 }
 
+/// Runs `f` without a budget: for an operation that already spent its unit and polls others inside (a
+/// `JoinSet` polling its tasks' joins).
+pub(crate) fn unconstrained<R>(f: impl FnOnce() -> R) -> R {
+    with_budget(None, f)
+}
+
 fn with_budget<R>(budget: Option<u8>, f: impl FnOnce() -> R) -> R {
     super::scoped::set(&CURRENT, budget, f)
 }

@@ -18,6 +18,7 @@
 //! - [`park`]: how an idle worker sleeps (the I/O driver's hook).
 //! - [`coop`]: the per-poll operation budget.
 //! - [`blocking`]: the thread pool behind [`spawn_blocking`].
+//! - [`handle`]: [`Handle`], the way into a runtime from any thread; [`metrics`]: its always-on counters.
 //! - [`timer`]: the hook through which a driver's timers serve this crate's timed operations.
 //!
 //! Every module opens with its design notes.
@@ -25,8 +26,10 @@
 pub(crate) mod blocking;
 mod builder;
 pub mod coop;
+mod handle;
 pub(crate) mod idle;
 pub(crate) mod inject;
+pub(crate) mod metrics;
 pub mod park;
 pub(crate) mod queue;
 mod scoped;
@@ -35,6 +38,8 @@ pub mod timer;
 pub(crate) mod worker;
 
 pub use builder::{Builder, Extension, Runtime};
+pub use handle::Handle;
+pub use metrics::RuntimeMetrics;
 pub use task::{Join, JoinError, JoinHandle};
 pub(crate) use timer::Timer;
 

@@ -202,8 +202,13 @@ impl<T> Local<T> {
 }
 
 impl<T> Steal<T> {
+    /// Tasks in the queue, as seen from another thread (stale as soon as it returns).
+    pub(crate) fn len(&self) -> usize {
+        self.0.len() as usize
+    }
+
     pub(crate) fn is_empty(&self) -> bool {
-        self.0.len() == 0
+        self.len() == 0
     }
 
     /// Steals about half of this queue into `dst` (the thief's own queue) and returns one of the stolen

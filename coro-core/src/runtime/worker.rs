@@ -35,6 +35,18 @@
 //! goes to the injector.
 //! Making work stealable wakes at most one sleeper ([`Idle::worker_to_notify`]).
 //!
+//! # Fairness
+//!
+//! A task that wakes many others (a hub fanning a message out to a thousand connections) fills the run
+//! queue, and the overflow goes to the injector, which a busy worker reads only once per
+//! [`GLOBAL_INTERVAL`] ticks. If that task then ran out of budget and went back to the run queue, it would
+//! run again, and wake the same tasks again, long before the ones in the injector had their turn: those
+//! would fall further behind every round (a chat hub dropped most of its readers as too slow that way).
+//! So a task that yields having spent its whole budget goes behind everything waiting: to the back of the
+//! injector whenever tasks wait there, where the workers take it in turn after the tasks it woke. A task
+//! that yields before its budget is spent (`yield_now`, a wake of its own) goes to the run queue as usual,
+//! and an empty injector (the common case) costs one atomic load.
+//!
 //! The thread-local [`ThreadCx`] tells `spawn` and the wakers which runtime and worker the current thread
 //! belongs to. The core sits in a `RefCell` inside it; the loop borrows it only between polls, so a wake from
 //! inside a poll can borrow it to reach the LIFO slot. Parking takes the parker out of the core first, so a
@@ -49,11 +61,17 @@
 //! (which cancels the tasks never polled: they are in no list yet).
 //! Then the runtime joins the worker threads and shuts the blocking pool down. Every task is then complete,
 //! its future dropped, and freed as soon as the last `JoinHandle` or waker referring to it goes.
+//!
+//! `Runtime::shutdown_timeout` first sets the closing flag, which makes every spawn cancel its new task at
+//! once, and runs worker 0 until no task is alive (spawns minus completions, counted per worker: see
+//! [`metrics`](super::metrics); checked every millisecond) or the deadline passes; then it shuts down as
+//! above.
 
 use super::blocking::Pool;
 use super::coop;
 use super::idle::Idle;
 use super::inject::Inject;
+use super::metrics::{Counters, WorkerCounters, bump};
 use super::park::{Park, Unpark};
 use super::queue::{self, Overflow};
 use super::task::list::OwnedList;
@@ -86,7 +104,10 @@ pub(crate) struct Shared {
     pub(crate) blocking: Pool,
     pub(crate) extension: Option<super::Extension>,
     pub(crate) timer: Option<Arc<dyn super::Timer>>,
+    pub(crate) counters: Counters,
     shutdown: AtomicBool,
+    /// Set by [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout): new tasks are refused.
+    closing: AtomicBool,
 }
 
 /// The part of a worker other threads may touch.
@@ -102,6 +123,13 @@ pub(crate) struct Remote {
 struct Inbox {
     tasks: VecDeque<Runnable>,
     closed: bool,
+}
+
+impl Remote {
+    /// The tasks in the worker's run queue.
+    pub(crate) fn queue_depth(&self) -> usize {
+        self.steal.len()
+    }
 }
 
 /// A worker's private state.
@@ -126,6 +154,8 @@ pub(crate) struct ThreadCx {
     /// meanwhile, queued in one batch when it returns (see [`dispatching`]).
     in_driver: Cell<bool>,
     dispatched: RefCell<Vec<Runnable>>,
+    /// The task this worker is polling (its [`Id`](crate::task::Id)), 0 between polls.
+    pub(crate) current_task: Cell<u64>,
 }
 
 thread_local! {
@@ -148,6 +178,7 @@ impl ThreadCx {
             core: RefCell::new(core),
             in_driver: Cell::new(false),
             dispatched: RefCell::new(Vec::new()),
+            current_task: Cell::new(0),
         }
     }
 
@@ -185,6 +216,11 @@ impl ThreadCx {
         }
     }
 
+    /// Whether this thread drives a worker (rather than being a blocking-pool or `Handle::block_on` thread).
+    pub(crate) fn is_worker(&self) -> bool {
+        self.worker.is_some()
+    }
+
     pub(crate) fn take_core(&self) -> Option<Box<Core>> {
         self.core.borrow_mut().take()
     }
@@ -201,11 +237,17 @@ impl ThreadCx {
             )
         };
         let scheduler = LocalScheduler { shared: self.shared.clone(), index };
+        bump(&self.shared.counters.workers[index].spawned);
         // SAFETY: `LocalScheduler` queues the task only on worker `index`, which is this thread: the future is
         // polled and dropped here only (shutdown cancels it on this thread too). Bound at once, so that a
         // `Runnable` dropped elsewhere does not cancel it there.
         let (task, notified, join) = unsafe { task::new_bound_task(future, scheduler) };
-        match self.shared.remotes[index].locals.bind(task) {
+        // Refused while `shutdown_timeout` drains the runtime, as a closed list refuses it.
+        let bound = match self.shared.closing.load(Relaxed) {
+            false => self.shared.remotes[index].locals.bind(task),
+            true => Err(task),
+        };
+        match bound {
             Ok(()) => self.shared.schedule_pinned(index, notified),
             Err(task) => {
                 drop(notified);
@@ -256,7 +298,9 @@ impl Shared {
             blocking,
             extension,
             timer,
+            counters: Counters::new(n),
             shutdown: AtomicBool::new(false),
+            closing: AtomicBool::new(false),
         });
         (shared, cores)
     }
@@ -283,8 +327,35 @@ impl Shared {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
         // owned list if it ever waits; during shutdown, it is cancelled where its `Runnable` is dropped.
         let (notified, join) = unsafe { task::new_task(future, self.clone()) };
+        match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, &**self))) {
+            Some(index) => bump(&self.counters.workers[index].spawned),
+            None => _ = self.counters.spawned_elsewhere.fetch_add(1, Release),
+        }
+        if self.closing.load(Relaxed) {
+            // `shutdown_timeout` is draining the runtime: no new tasks.
+            notified.shutdown();
+            return join;
+        }
         self.schedule_from(cx, notified, Placement::Back);
         join
+    }
+
+    /// Counts a task completed outside [`run_task`] (cancelled by a shutdown, on any thread).
+    fn count_completion(&self) {
+        with_current(|cx| match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, self))) {
+            Some(index) => bump(&self.counters.workers[index].completed),
+            None => _ = self.counters.completed_elsewhere.fetch_add(1, Release),
+        });
+    }
+
+    /// Refuses new tasks from now on (see [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout)).
+    pub(crate) fn begin_closing(&self) {
+        self.closing.store(true, SeqCst);
+    }
+
+    /// Whether every task has completed (its future dropped).
+    pub(crate) fn is_drained(&self) -> bool {
+        self.counters.live_tasks() == 0
     }
 
     /// Schedules a task of this runtime from a thread whose context is `cx`: into that worker's core if the
@@ -385,6 +456,10 @@ impl Schedule for Arc<Shared> {
     fn release(&self, task: &Task) -> Option<Task> {
         self.owned.remove(task)
     }
+
+    fn completed(&self) {
+        self.count_completion();
+    }
 }
 
 /// The scheduler of a `spawn_local` task: its runtime and the worker it is pinned to.
@@ -409,6 +484,10 @@ impl Schedule for LocalScheduler {
 
     fn release(&self, task: &Task) -> Option<Task> {
         self.shared.remotes[self.index].locals.remove(task)
+    }
+
+    fn completed(&self) {
+        self.shared.count_completion();
     }
 }
 
@@ -524,6 +603,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
+                bump(&shared.counters.workers[self.index].steals);
                 return Some(task);
             }
         }
@@ -575,6 +655,7 @@ impl std::task::Wake for MainWaker {
 /// shutdown. `main` is polled whenever its waker fired.
 pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() -> bool)>) {
     let shared = &*cx.shared;
+    let counters = &shared.counters.workers[cx.worker.expect("`run` drives a worker")];
     loop {
         match main.as_mut() {
             Some((waker, poll_main)) => {
@@ -605,7 +686,7 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
         // injector): look again before parking rather than park with work waiting.
         let dispatched = maintain_due && maintain(cx);
         match task {
-            Some(task) => run_task(cx, task),
+            Some(task) => run_task(cx, task, counters),
             None if dispatched => {}
             None => park(cx, main.as_ref().map(|(w, _)| &w.woken)),
         }
@@ -618,11 +699,23 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
 }
 
 /// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
-fn run_task(cx: &ThreadCx, mut task: Runnable) {
+fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
     let shared = &*cx.shared;
     let mut lifo_polls = 0;
     loop {
-        let yielded = coop::budget(|| task.run());
+        bump(&counters.polls);
+        cx.current_task.set(task.id());
+        let yielded = coop::budget(|| {
+            let yielded = task.run_counted(&counters.completed)?;
+            // One that spent its whole budget goes behind the injector's tasks, if any wait there (see
+            // "Fairness" above).
+            if !shared.inject.is_empty() && !coop::has_budget_remaining() {
+                shared.inject.push(yielded);
+                return None;
+            }
+            Some(yielded)
+        });
+        cx.current_task.set(0);
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {
                 // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
@@ -699,6 +792,7 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
         (core.index, core.park.take().expect("parker missing"), searching)
     });
     let remote = &shared.remotes[index];
+    bump(&shared.counters.workers[index].parks);
     if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_stealable_work() {
         shared.notify_parked();
     }

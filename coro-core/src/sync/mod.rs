@@ -10,6 +10,7 @@
 //! - [`WaitGroup`] (Go's) and [`Barrier`]: wait for a number of tasks.
 //! - [`OnceCell`]: a value initialized once by a coroutine.
 //! - [`oneshot`]: a channel for one value.
+//! - [`CancellationToken`]: tell a tree of tasks to stop.
 //!
 //! Every waiting operation is cancel-safe in the sense that matters: dropping it leaves the queue, and what
 //! it had been handed (permits, the lock, a notification) goes to the next waiter instead of being lost.
@@ -31,6 +32,7 @@
 //! (`add_permits`, `notify_waiters`, a barrier's last arrival), and waking many allocates nothing.
 
 mod barrier;
+mod cancel;
 mod mutex;
 mod notify;
 mod once_cell;
@@ -40,9 +42,15 @@ mod semaphore;
 mod wait_group;
 
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
-pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
+pub use cancel::{CancellationToken, Cancelled, DropGuard};
+pub use mutex::{Lock, LockOwned, Mutex, MutexGuard, OwnedMutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
 pub use once_cell::{GetOrInit, OnceCell};
-pub use rwlock::{Read, RwLock, RwLockReadGuard, RwLockWriteGuard, Write};
-pub use semaphore::{Acquire, AcquireError, Semaphore, SemaphorePermit, TryAcquireError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, Read, ReadOwned, RwLock, RwLockReadGuard, RwLockWriteGuard,
+    Write, WriteOwned,
+};
+pub use semaphore::{
+    Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit, TryAcquireError,
+};
 pub use wait_group::{Wait, WaitGroup};

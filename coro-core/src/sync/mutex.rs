@@ -11,13 +11,14 @@
 //! Use it when the guard must live across a suspension point; for short critical sections that never
 //! suspend, `std::sync::Mutex` is cheaper.
 
-use super::semaphore::{RawAcquire, Semaphore};
+use super::semaphore::{RawAcquire, Semaphore, SemaphoreRef};
 use crate::Suspend;
 use crate::loom::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 /// A mutual-exclusion lock for data shared between coroutines; `lock()` suspends until it is free.
@@ -87,6 +88,33 @@ impl<T: ?Sized> Mutex<T> {
         }
     }
 
+    /// Waits until the lock is free and takes it, through an `Arc`: the guard owns its reference to the
+    /// mutex, so it can be moved into a spawned task.
+    ///
+    /// ```
+    /// use coro_core::sync::Mutex;
+    /// use std::sync::Arc;
+    ///
+    /// coro_core::run(async {
+    ///     let counter = Arc::new(Mutex::new(0));
+    ///     let mut guard = counter.clone().lock_owned().await;
+    ///     let task = coro_core::spawn(async move { *guard += 1 }); // the guard moves into the task
+    ///     task.join().await.unwrap();
+    ///     assert_eq!(*counter.lock().await, 1);
+    /// });
+    /// ```
+    pub fn lock_owned(self: Arc<Self>) -> LockOwned<T> {
+        LockOwned { acquire: RawAcquire::new(self, 1) }
+    }
+
+    /// Takes the lock if it is free and nobody is queued for it, through an `Arc`.
+    pub fn try_lock_owned(self: Arc<Self>) -> Result<OwnedMutexGuard<T>, TryLockError> {
+        match self.semaphore.try_acquire_raw(1) {
+            Ok(()) => Ok(OwnedMutexGuard { mutex: self }),
+            Err(_) => Err(TryLockError),
+        }
+    }
+
     /// The data, through a unique borrow of the mutex (no locking needed).
     pub fn get_mut(&mut self) -> &mut T {
         // SAFETY: `&mut self` proves that no guard exists.
@@ -110,7 +138,7 @@ impl<T> From<T> for Mutex<T> {
 #[must_use = "lock does nothing unless awaited"]
 pub struct Lock<'a, T: ?Sized> {
     mutex: &'a Mutex<T>,
-    acquire: RawAcquire<'a>,
+    acquire: RawAcquire<&'a Semaphore>,
 }
 
 impl<'a, T: ?Sized> Future for Lock<'a, T> {
@@ -125,6 +153,83 @@ impl<'a, T: ?Sized> Future for Lock<'a, T> {
 }
 
 impl<T: ?Sized> Suspend for Lock<'_, T> {}
+
+impl<T: ?Sized> SemaphoreRef for Arc<Mutex<T>> {
+    fn semaphore(&self) -> &Semaphore {
+        &self.semaphore
+    }
+}
+
+/// The operation returned by [`Mutex::lock_owned`].
+#[must_use = "lock_owned does nothing unless awaited"]
+pub struct LockOwned<T: ?Sized> {
+    acquire: RawAcquire<Arc<Mutex<T>>>,
+}
+
+impl<T: ?Sized> Future for LockOwned<T> {
+    type Output = OwnedMutexGuard<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<OwnedMutexGuard<T>> {
+        match ready!(Pin::new(&mut self.acquire).poll(cx)) {
+            Ok(()) => Poll::Ready(OwnedMutexGuard { mutex: self.acquire.owner().clone() }),
+            Err(_) => unreachable!("a mutex's semaphore is never closed"),
+        }
+    }
+}
+
+impl<T: ?Sized> Suspend for LockOwned<T> {}
+
+/// Exclusive access to the data of a [`Mutex`] reached through an `Arc` ([`Mutex::lock_owned`]); dropping
+/// it unlocks. It borrows nothing, so it can move into a spawned task.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedMutexGuard<T: ?Sized> {
+    mutex: Arc<Mutex<T>>,
+}
+
+// SAFETY: as for `MutexGuard`: `&OwnedMutexGuard` only gives `&T`. (Without this impl the guard would be
+// `Sync` whenever `T: Send`, as `Arc<Mutex<T>>` is, sharing `&T` of a `!Sync` `T`.)
+unsafe impl<T: ?Sized + Send + Sync> Sync for OwnedMutexGuard<T> {}
+
+impl<T: ?Sized> OwnedMutexGuard<T> {
+    /// The mutex this guard locks.
+    pub fn mutex(&self) -> &Arc<Mutex<T>> {
+        &self.mutex
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedMutexGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        // SAFETY: the guard holds the mutex's only permit: nobody else reaches the data while it lives.
+        self.mutex.data.with(|data| unsafe { &*data })
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedMutexGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: as in `deref`, and `&mut self` makes this the only borrow through the guard.
+        self.mutex.data.with_mut(|data| unsafe { &mut *data })
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedMutexGuard<T> {
+    fn drop(&mut self) {
+        self.mutex.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for LockOwned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LockOwned").finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedMutexGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
 
 /// Exclusive access to the data of a [`Mutex`]; dropping it unlocks.
 #[must_use = "the lock is released as soon as the guard is dropped"]

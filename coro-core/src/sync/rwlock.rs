@@ -9,13 +9,14 @@
 //! a writer all get in together once it is done.
 
 use super::mutex::TryLockError;
-use super::semaphore::{RawAcquire, Semaphore};
+use super::semaphore::{RawAcquire, Semaphore, SemaphoreRef};
 use crate::Suspend;
 use crate::loom::UnsafeCell;
 use std::fmt;
 use std::future::Future;
 use std::ops::{Deref, DerefMut};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 /// How many readers may hold the lock at once (536,870,911); more wait for one to leave.
@@ -84,6 +85,30 @@ impl<T: ?Sized> RwLock<T> {
         Ok(RwLockWriteGuard { lock: self })
     }
 
+    /// Waits for shared access, as [`read`](RwLock::read), through an `Arc`: the guard owns its reference to
+    /// the lock, so it can be moved into a spawned task.
+    pub fn read_owned(self: Arc<Self>) -> ReadOwned<T> {
+        ReadOwned { acquire: RawAcquire::new(self, 1) }
+    }
+
+    /// Waits for exclusive access, as [`write`](RwLock::write), through an `Arc`: the guard owns its
+    /// reference to the lock, so it can be moved into a spawned task.
+    ///
+    /// ```
+    /// use coro_core::sync::RwLock;
+    /// use std::sync::Arc;
+    ///
+    /// coro_core::run(async {
+    ///     let config = Arc::new(RwLock::new(1));
+    ///     let mut writer = config.clone().write_owned().await;
+    ///     coro_core::spawn(async move { *writer = 2 }).join().await.unwrap();
+    ///     assert_eq!(*config.clone().read_owned().await, 2);
+    /// });
+    /// ```
+    pub fn write_owned(self: Arc<Self>) -> WriteOwned<T> {
+        WriteOwned { acquire: RawAcquire::new(self, MAX_READS) }
+    }
+
     /// The data, through a unique borrow of the lock (no locking needed).
     pub fn get_mut(&mut self) -> &mut T {
         // SAFETY: `&mut self` proves that no guard exists.
@@ -113,14 +138,14 @@ impl<T> From<T> for RwLock<T> {
 #[must_use = "read does nothing unless awaited"]
 pub struct Read<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
-    acquire: RawAcquire<'a>,
+    acquire: RawAcquire<&'a Semaphore>,
 }
 
 /// The operation returned by [`RwLock::write`].
 #[must_use = "write does nothing unless awaited"]
 pub struct Write<'a, T: ?Sized> {
     lock: &'a RwLock<T>,
-    acquire: RawAcquire<'a>,
+    acquire: RawAcquire<&'a Semaphore>,
 }
 
 impl<'a, T: ?Sized> Future for Read<'a, T> {
@@ -147,6 +172,122 @@ impl<'a, T: ?Sized> Future for Write<'a, T> {
 
 impl<T: ?Sized> Suspend for Read<'_, T> {}
 impl<T: ?Sized> Suspend for Write<'_, T> {}
+
+impl<T: ?Sized> SemaphoreRef for Arc<RwLock<T>> {
+    fn semaphore(&self) -> &Semaphore {
+        &self.semaphore
+    }
+}
+
+/// The operation returned by [`RwLock::read_owned`].
+#[must_use = "read_owned does nothing unless awaited"]
+pub struct ReadOwned<T: ?Sized> {
+    acquire: RawAcquire<Arc<RwLock<T>>>,
+}
+
+/// The operation returned by [`RwLock::write_owned`].
+#[must_use = "write_owned does nothing unless awaited"]
+pub struct WriteOwned<T: ?Sized> {
+    acquire: RawAcquire<Arc<RwLock<T>>>,
+}
+
+impl<T: ?Sized> Future for ReadOwned<T> {
+    type Output = OwnedRwLockReadGuard<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match ready!(Pin::new(&mut self.acquire).poll(cx)) {
+            Ok(()) => Poll::Ready(OwnedRwLockReadGuard { lock: self.acquire.owner().clone() }),
+            Err(_) => unreachable!("a lock's semaphore is never closed"),
+        }
+    }
+}
+
+impl<T: ?Sized> Future for WriteOwned<T> {
+    type Output = OwnedRwLockWriteGuard<T>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        match ready!(Pin::new(&mut self.acquire).poll(cx)) {
+            Ok(()) => Poll::Ready(OwnedRwLockWriteGuard { lock: self.acquire.owner().clone() }),
+            Err(_) => unreachable!("a lock's semaphore is never closed"),
+        }
+    }
+}
+
+impl<T: ?Sized> Suspend for ReadOwned<T> {}
+impl<T: ?Sized> Suspend for WriteOwned<T> {}
+
+/// Shared access to the data of a [`RwLock`] reached through an `Arc` ([`RwLock::read_owned`]); dropping it
+/// releases it.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockReadGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+/// Exclusive access to the data of a [`RwLock`] reached through an `Arc` ([`RwLock::write_owned`]);
+/// dropping it releases it.
+#[must_use = "the lock is released as soon as the guard is dropped"]
+pub struct OwnedRwLockWriteGuard<T: ?Sized> {
+    lock: Arc<RwLock<T>>,
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockReadGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.lock.data()
+    }
+}
+
+impl<T: ?Sized> Deref for OwnedRwLockWriteGuard<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        self.lock.data()
+    }
+}
+
+impl<T: ?Sized> DerefMut for OwnedRwLockWriteGuard<T> {
+    fn deref_mut(&mut self) -> &mut T {
+        // SAFETY: the guard holds every permit, so it is the only guard, and `&mut self` the only borrow.
+        self.lock.data.with_mut(|data| unsafe { &mut *data })
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockReadGuard<T> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(1);
+    }
+}
+
+impl<T: ?Sized> Drop for OwnedRwLockWriteGuard<T> {
+    fn drop(&mut self) {
+        self.lock.semaphore.release(MAX_READS);
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for ReadOwned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReadOwned").finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized> fmt::Debug for WriteOwned<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("WriteOwned").finish_non_exhaustive()
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockReadGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl<T: ?Sized + fmt::Debug> fmt::Debug for OwnedRwLockWriteGuard<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
 
 /// Shared access to the data of a [`RwLock`]; dropping it releases it.
 #[must_use = "the lock is released as soon as the guard is dropped"]

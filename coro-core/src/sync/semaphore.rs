@@ -12,6 +12,10 @@
 //! when dropped, frees the slot and gives back whatever it was assigned (all of them if it had been served
 //! but not yet polled), which goes straight to the next waiter. Closing releases every waiter with an error.
 //!
+//! The owned forms ([`Semaphore::acquire_owned`], and the locks' `lock_owned`, `read_owned`, `write_owned`)
+//! run the same acquisition ([`RawAcquire`]) through an `Arc` instead of a borrow ([`SemaphoreRef`]), so
+//! their guards borrow nothing and can move into a spawned task.
+//!
 //! Waking happens outside the lock, in batches ([`wake_batched`]), so `add_permits(1000)` with a thousand
 //! waiters never holds the lock while wakers run.
 
@@ -22,6 +26,7 @@ use crate::wait_list::{WaitList, WakeList, wake_batched};
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll, Waker, ready};
 
 /// A counting semaphore with fair (FIFO) acquisition.
@@ -179,8 +184,41 @@ impl Semaphore {
         lock(&self.state).closed
     }
 
-    pub(crate) fn acquire_raw(&self, n: usize) -> RawAcquire<'_> {
-        RawAcquire { semaphore: self, n, key: None }
+    /// Waits for one permit, through an `Arc`: the permit owns its reference to the semaphore, so it can be
+    /// moved into a spawned task. Fails if the semaphore is closed.
+    ///
+    /// ```
+    /// use coro_core::sync::Semaphore;
+    /// use std::sync::Arc;
+    ///
+    /// coro_core::run(async {
+    ///     let limit = Arc::new(Semaphore::new(2));
+    ///     let permit = limit.clone().acquire_owned().await.unwrap();
+    ///     let task = coro_core::spawn(async move {
+    ///         let _permit = permit; // held until the task ends
+    ///     });
+    ///     task.join().await.unwrap();
+    ///     assert_eq!(limit.available_permits(), 2);
+    /// });
+    /// ```
+    pub fn acquire_owned(self: Arc<Self>) -> AcquireOwned {
+        self.acquire_many_owned(1)
+    }
+
+    /// Waits for `n` permits, taken all at once, through an `Arc` (see
+    /// [`acquire_owned`](Semaphore::acquire_owned)).
+    pub fn acquire_many_owned(self: Arc<Self>, n: usize) -> AcquireOwned {
+        AcquireOwned { raw: RawAcquire::new(self, n) }
+    }
+
+    /// Takes one permit if one is free and nobody is queued for it, through an `Arc`.
+    pub fn try_acquire_owned(self: Arc<Self>) -> Result<OwnedSemaphorePermit, TryAcquireError> {
+        self.try_acquire_raw(1)?;
+        Ok(OwnedSemaphorePermit { semaphore: self, permits: 1 })
+    }
+
+    pub(crate) fn acquire_raw(&self, n: usize) -> RawAcquire<&Semaphore> {
+        RawAcquire::new(self, n)
     }
 
     pub(crate) fn try_acquire_raw(&self, n: usize) -> Result<(), TryAcquireError> {
@@ -193,17 +231,44 @@ impl Semaphore {
     }
 }
 
+/// How an acquisition reaches its semaphore: a borrow, or an `Arc` of the semaphore or of a lock built on
+/// one (the owned forms).
+pub(crate) trait SemaphoreRef {
+    fn semaphore(&self) -> &Semaphore;
+}
+
+impl SemaphoreRef for &Semaphore {
+    fn semaphore(&self) -> &Semaphore {
+        self
+    }
+}
+
+impl SemaphoreRef for Arc<Semaphore> {
+    fn semaphore(&self) -> &Semaphore {
+        self
+    }
+}
+
 /// Acquisition without a guard: the locks build their own guards on it.
-pub(crate) struct RawAcquire<'a> {
-    semaphore: &'a Semaphore,
+pub(crate) struct RawAcquire<S: SemaphoreRef> {
+    owner: S,
     n: usize,
     /// The waiter's slot, once queued.
     key: Option<usize>,
 }
 
-impl RawAcquire<'_> {
+impl<S: SemaphoreRef> RawAcquire<S> {
+    pub(crate) fn new(owner: S, n: usize) -> RawAcquire<S> {
+        RawAcquire { owner, n, key: None }
+    }
+
+    /// What the semaphore was reached through, to build a guard on.
+    pub(crate) fn owner(&self) -> &S {
+        &self.owner
+    }
+
     fn poll_acquire(&mut self, waker: &Waker) -> Poll<Result<(), AcquireError>> {
-        let mut state = lock(&self.semaphore.state);
+        let mut state = lock(&self.owner.semaphore().state);
         let Some(key) = self.key else {
             return match state.try_take(self.n) {
                 Ok(()) => Poll::Ready(Ok(())),
@@ -228,7 +293,9 @@ impl RawAcquire<'_> {
     }
 }
 
-impl Future for RawAcquire<'_> {
+impl<S: SemaphoreRef> Unpin for RawAcquire<S> {}
+
+impl<S: SemaphoreRef> Future for RawAcquire<S> {
     type Output = Result<(), AcquireError>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -241,7 +308,7 @@ impl Future for RawAcquire<'_> {
     }
 }
 
-impl Drop for RawAcquire<'_> {
+impl<S: SemaphoreRef> Drop for RawAcquire<S> {
     fn drop(&mut self) {
         let Some(key) = self.key else { return };
         // Cancelled while queued, or served but never polled again: what it was assigned goes to the next.
@@ -250,14 +317,14 @@ impl Drop for RawAcquire<'_> {
             let (needed, _) = state.waiters.remove(key);
             state.permits += n - needed;
         };
-        wake_batched(&self.semaphore.state, leave, State::assign);
+        wake_batched(&self.owner.semaphore().state, leave, State::assign);
     }
 }
 
 /// The operation returned by [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
 #[must_use = "acquire does nothing unless awaited"]
 pub struct Acquire<'a> {
-    raw: RawAcquire<'a>,
+    raw: RawAcquire<&'a Semaphore>,
 }
 
 impl<'a> Future for Acquire<'a> {
@@ -265,11 +332,73 @@ impl<'a> Future for Acquire<'a> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         ready!(Pin::new(&mut self.raw).poll(cx))?;
-        Poll::Ready(Ok(SemaphorePermit { semaphore: self.raw.semaphore, permits: self.raw.n }))
+        Poll::Ready(Ok(SemaphorePermit { semaphore: self.raw.owner, permits: self.raw.n }))
     }
 }
 
 impl Suspend for Acquire<'_> {}
+
+/// The operation returned by [`Semaphore::acquire_owned`] and [`Semaphore::acquire_many_owned`].
+#[must_use = "acquire_owned does nothing unless awaited"]
+pub struct AcquireOwned {
+    raw: RawAcquire<Arc<Semaphore>>,
+}
+
+impl Future for AcquireOwned {
+    type Output = Result<OwnedSemaphorePermit, AcquireError>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        ready!(Pin::new(&mut self.raw).poll(cx))?;
+        Poll::Ready(Ok(OwnedSemaphorePermit { semaphore: self.raw.owner.clone(), permits: self.raw.n }))
+    }
+}
+
+impl Suspend for AcquireOwned {}
+
+/// Permits taken from a [`Semaphore`] through an `Arc` ([`Semaphore::acquire_owned`]); dropping it gives
+/// them back. It borrows nothing, so it can move into a spawned task.
+#[must_use = "the permits are given back as soon as the guard is dropped"]
+pub struct OwnedSemaphorePermit {
+    semaphore: Arc<Semaphore>,
+    permits: usize,
+}
+
+impl OwnedSemaphorePermit {
+    /// How many permits this guard holds.
+    pub fn num_permits(&self) -> usize {
+        self.permits
+    }
+
+    /// Keeps the permits out of the semaphore for good (it has that many fewer from now on).
+    pub fn forget(mut self) {
+        self.permits = 0;
+    }
+
+    /// The semaphore the permits came from.
+    pub fn semaphore(&self) -> &Arc<Semaphore> {
+        &self.semaphore
+    }
+}
+
+impl Drop for OwnedSemaphorePermit {
+    fn drop(&mut self) {
+        if self.permits > 0 {
+            self.semaphore.release(self.permits);
+        }
+    }
+}
+
+impl fmt::Debug for AcquireOwned {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AcquireOwned").field("permits", &self.raw.n).finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for OwnedSemaphorePermit {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OwnedSemaphorePermit").field("permits", &self.permits).finish()
+    }
+}
 
 /// Permits taken from a [`Semaphore`]; dropping it gives them back.
 #[must_use = "the permits are given back as soon as the guard is dropped"]

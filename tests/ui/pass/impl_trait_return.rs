@@ -5,7 +5,7 @@ use coro_test_support::prelude::*;
 fn case(mut s: TcpStream) -> impl Iterator<Item = u8> {
     let mut b = [0u8; 8];
     let n = s.read(&mut b).unwrap();
-    b.into_iter().take(n)
+    IntoIterator::into_iter(b).take(n)
 }
 
 fn main() {}

@@ -114,7 +114,15 @@ impl<T> Future for Join<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let header = self.handle.header();
+        self.get_mut().handle.poll_join(cx)
+    }
+}
+
+impl<T> JoinHandle<T> {
+    /// Polls for the task's output (what [`Join`] does); after `Ready`, must not be called again. Takes
+    /// `&mut self`: only the handle's owner touches the join waker slot.
+    pub(crate) fn poll_join(&mut self, cx: &mut Context<'_>) -> Poll<Result<T, JoinError>> {
+        let header = self.header();
         let snapshot = header.state.load();
         if !snapshot.is_complete() && !raw::register_join_waker(header, snapshot, cx.waker()) {
             // A pending operation spends no budget: only a completed join asks for it.
@@ -126,7 +134,7 @@ impl<T> Future for Join<T> {
         // has the task's output type, as the vtable expects, and is initialized by the call (which panics
         // before writing if the output was already taken).
         unsafe {
-            (header.vtable.read_output)(self.handle.ptr, out.as_mut_ptr().cast());
+            (header.vtable.read_output)(self.ptr, out.as_mut_ptr().cast());
             Poll::Ready(out.assume_init())
         }
     }

@@ -43,6 +43,7 @@ mod waker;
 
 pub use join::{Join, JoinError, JoinHandle};
 
+use crate::loom::AtomicU64;
 use raw::{Header, TaskCell};
 use std::fmt;
 use std::future::Future;
@@ -68,6 +69,10 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
 
     /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
     fn release(&self, task: &Task) -> Option<Task>;
+
+    /// Counts a task that completed (its future dropped) on a thread with no counter of its own: cancelled
+    /// by a shutdown, or run by [`Runnable::run`] rather than by a worker (see [`Runnable::run_counted`]).
+    fn completed(&self) {}
 }
 
 /// Where a runnable task goes in the current worker's queues.
@@ -158,6 +163,11 @@ impl Runnable {
         ManuallyDrop::new(self).0.ptr
     }
 
+    /// The task's [`Id`](crate::task::Id): its address, unique among live tasks.
+    pub(crate) fn id(&self) -> u64 {
+        self.0.ptr.as_ptr() as usize as u64
+    }
+
     /// Polls the task once (or cancels it, if it was cancelled), consuming this reference. Returns the task
     /// if it woke itself during the poll and its scheduler hands it back ([`Schedule::yielded`]): the caller
     /// must then queue it behind the tasks already waiting.
@@ -166,9 +176,20 @@ impl Runnable {
     /// `spawn_local` one. The schedulers guarantee it by where they queue each `Runnable`.
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
     pub(crate) fn run(self) -> Option<Runnable> {
+        self.run_with(None)
+    }
+
+    /// [`run`](Runnable::run), counting a completion in `completed`, the runner's own counter (a worker's:
+    /// cheaper than finding it from the completing task through the thread's context).
+    #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
+    pub(crate) fn run_counted(self, completed: &AtomicU64) -> Option<Runnable> {
+        self.run_with(Some(completed))
+    }
+
+    fn run_with(self, completed: Option<&AtomicU64>) -> Option<Runnable> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.
-        unsafe { (ptr.as_ref().vtable.poll)(ptr) }
+        unsafe { (ptr.as_ref().vtable.poll)(ptr, completed) }
     }
 
     /// Cancels the task instead of running it, consuming this reference.

@@ -35,7 +35,8 @@
 
 use super::state::{Snapshot, State, ToIdle, ToRunning};
 use super::{JoinError, Placement, Runnable, Schedule, Task, waker};
-use crate::loom::UnsafeCell;
+use crate::loom::{AtomicU64, UnsafeCell};
+use crate::runtime::metrics::bump;
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -65,8 +66,9 @@ unsafe impl Sync for Header {}
 
 /// The functions that know a task's concrete `<F, S>`.
 pub(crate) struct Vtable {
-    /// Runs the task (consumes a `Runnable`'s reference); returns it if its scheduler hands a yield back.
-    pub(crate) poll: unsafe fn(NonNull<Header>) -> Option<Runnable>,
+    /// Runs the task (consumes a `Runnable`'s reference); returns it if its scheduler hands a yield back. A
+    /// completion is counted in the runner's counter if it has one, else by [`Schedule::completed`].
+    pub(crate) poll: unsafe fn(NonNull<Header>, Option<&AtomicU64>) -> Option<Runnable>,
     /// Hands a new `Runnable` (whose reference is already counted) to the task's scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
@@ -218,7 +220,10 @@ unsafe fn drop_stage<F: Future, S>(body: &Body<F, S>) -> Result<(), Box<dyn Any 
     panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.set_stage(Stage::Consumed) }))
 }
 
-unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable> {
+unsafe fn poll<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    counter: Option<&AtomicU64>,
+) -> Option<Runnable> {
     // SAFETY: the vtable of a `TaskCell<F, S>` is only ever called with a pointer to that cell, and the
     // caller's `Runnable` reference keeps it alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -226,7 +231,7 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
         ToRunning::Success => {}
         ToRunning::Cancelled => {
             // SAFETY: `RUNNING` is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr) };
+            unsafe { cancel_and_complete::<F, S>(ptr, counter) };
             return None;
         }
         ToRunning::Failed => return None,
@@ -248,18 +253,18 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
             // SAFETY: the stage is still ours; then complete with it.
             unsafe {
                 cell.body.set_stage(Stage::Finished(Ok(output)));
-                complete::<F, S>(ptr);
+                complete::<F, S>(ptr, counter);
             }
             None
         }
         // SAFETY: `RUNNING` and the poller's reference are handed over.
-        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr) },
+        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr, counter) },
         Err(payload) => {
             // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
             unsafe {
                 let _ = drop_stage(&cell.body);
                 cell.body.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
-                complete::<F, S>(ptr);
+                complete::<F, S>(ptr, counter);
             }
             None
         }
@@ -272,7 +277,10 @@ unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
 ///
 /// # Safety
 /// The caller set `RUNNING` and gives up its reference.
-unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable> {
+unsafe fn idle<F: Future, S: Schedule>(
+    ptr: NonNull<Header>,
+    counter: Option<&AtomicU64>,
+) -> Option<Runnable> {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Only pollers set `BOUND`, so this reads what the previous one left.
@@ -286,7 +294,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
             // reserved: the completion of an unbound task drops it.
             mem::forget(list_ref);
             // SAFETY: the task is still `RUNNING`, so the stage is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr) };
+            unsafe { cancel_and_complete::<F, S>(ptr, counter) };
             return None;
         }
     }
@@ -304,7 +312,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
         }
         ToIdle::Cancelled => {
             // SAFETY: the task is still `RUNNING`, so the stage is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr) }
+            unsafe { cancel_and_complete::<F, S>(ptr, counter) }
         }
     }
     None
@@ -314,7 +322,7 @@ unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>) -> Option<Runnable>
 ///
 /// # Safety
 /// The caller set `RUNNING` and its reference is consumed by the completion.
-unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option<&AtomicU64>) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: `RUNNING` gives exclusive access to the stage.
@@ -325,18 +333,23 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     // SAFETY: as above.
     unsafe {
         cell.body.set_stage(Stage::Finished(Err(err)));
-        complete::<F, S>(ptr);
+        complete::<F, S>(ptr, counter);
     }
 }
 
-/// Publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference (and
-/// the list's).
+/// Counts the completion (in the runner's `counter`, or through the scheduler), publishes the stored output,
+/// notifies the joiner, leaves the owned list, drops the runner's reference (and the list's).
 ///
 /// # Safety
 /// The caller set `RUNNING`, stored the output, and gives up its reference.
-unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>) {
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option<&AtomicU64>) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
+    // Counted before the completion is published, so that whoever sees the task complete sees it counted.
+    match counter {
+        Some(counter) => bump(counter),
+        None => cell.body.scheduler.completed(),
+    }
     let snapshot = cell.header.state.transition_to_complete();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
@@ -451,7 +464,7 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: the transition made us the runner; our reference is consumed by the completion.
-        unsafe { cancel_and_complete::<F, S>(ptr) };
+        unsafe { cancel_and_complete::<F, S>(ptr, None) };
     } else {
         // Running elsewhere (its poller cancels it) or already complete.
         // SAFETY: the caller's reference.

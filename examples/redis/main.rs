@@ -9,71 +9,82 @@
 //! redis-benchmark -p 6379 -t get,set -n 100000 -P 16 -q
 //! ```
 //!
-//! It prints `redis server listening on ADDR` once it accepts connections.
+//! It prints `redis server listening on ADDR` once it accepts connections. `REDIS_TIMEOUT` (seconds) closes
+//! the connections of clients idle that long, as Redis's `timeout` setting (none by default).
 //!
 //! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
 //! SELECT 0, QUIT, PUBLISH, SUBSCRIBE, UNSUBSCRIBE (while subscribed, only (UN)SUBSCRIBE, PING and QUIT, as
 //! in Redis), and what clients send on connecting (CONFIG GET, COMMAND). Expiry is lazy: an expired key
-//! disappears when a command touches it (`redis/store.rs`).
+//! disappears when a command touches it (`store.rs`).
 //!
 //! # Design
 //!
-//! One coroutine per connection: read, run every complete command in the buffer, write all their replies
-//! at once (a pipelining client gets one write per batch). The parser (`redis/resp.rs`) borrows the
-//! arguments from the connection's read buffer (`support/read_buf.rs`), so a command allocates nothing but
-//! the values it stores. Bad input gets Redis's error replies: a command error keeps the connection, a
-//! protocol error (which leaves the stream unreadable) closes it after the reply, as Redis does. The store
-//! is a `std::sync::Mutex`ed map, never locked across a suspension (`redis/store.rs` says why).
+//! One coroutine per connection: read, run the complete commands in the buffer, write their replies at once
+//! (a pipelining client gets one write per batch). A batch whose replies pass [`REPLY_CHUNK`] bytes is
+//! written in chunks as it runs, so a flood of pipelined commands holds one chunk of replies, not all of
+//! them. The parser (`resp.rs`) borrows the arguments from the connection's read buffer
+//! (`../support/read_buf.rs`), so a command allocates nothing but the values it stores, and resumes a
+//! command that arrives in pieces where it stopped. Bad input gets Redis's error replies: a command error
+//! keeps the connection, a protocol error (which leaves the stream unreadable) closes it after the reply, as
+//! Redis does. The store is a `std::sync::Mutex`ed map, never locked across a suspension (`store.rs` says
+//! why).
 //!
 //! A connection that subscribes changes shape: from then on, published messages must reach its socket
 //! while its coroutine waits for the client's next command. Its socket is split; a writer coroutine owns
-//! the sending half and drains the connection's outbox, a `coro::chan` channel that PUBLISH feeds
-//! (`redis/pubsub.rs`) and the connection's own replies go through too, so the two stay in order. Plain
+//! the sending half and drains the connection's outbox (`pubsub.rs`), which PUBLISH feeds and the
+//! connection's own replies go through too, so the two stay in order. The outbox is bounded in bytes: a
+//! subscriber that lets 32 MiB pile up is disconnected, as Redis's `client-output-buffer-limit` does. Plain
 //! connections never pay for that: their replies go straight to the socket.
 
-#[path = "redis/commands.rs"]
 mod commands;
-#[path = "support/linger.rs"]
-mod linger;
-#[path = "redis/pubsub.rs"]
 mod pubsub;
-#[path = "support/read_buf.rs"]
-mod read_buf;
-#[path = "redis/resp.rs"]
 mod resp;
-#[path = "redis/store.rs"]
 mod store;
+// Shared with the other servers: modules of no single example, so included by path.
+#[path = "../support/accept.rs"]
+mod accept;
+#[path = "../support/linger.rs"]
+mod linger;
+#[path = "../support/read_buf.rs"]
+mod read_buf;
+#[path = "../support/timeouts.rs"]
+mod timeouts;
 
-use coro::chan;
-use coro::net::{TcpListener, TcpStream, WriteHalf};
+use coro::net::{Shutdown, TcpListener, TcpStream, WriteHalf};
 use linger::close_gracefully;
-use pubsub::{Frame, PubSub};
+use pubsub::{Inbox, Outbox, PubSub};
 use read_buf::ReadBuf;
 use resp::{Command, Parser, ProtocolError, array, bulk, error, integer_reply, optional_bulk, simple};
 use std::io;
 use std::sync::Arc;
 use store::Store;
 
-/// The most unread input a connection may hold: one command's arguments must fit (Redis's limit is 1 GiB).
-const QUERY_LIMIT: usize = 2 * resp::MAX_BULK;
+/// The most unread input a connection may hold: one command's arguments must fit (Redis's
+/// `client-query-buffer-limit`). The buffer grows only as bytes arrive.
+const QUERY_LIMIT: usize = 1 << 30;
+/// Replies are written once this many bytes of them are ready, even if more commands of the batch wait: a
+/// pipelined flood of commands with large replies holds one chunk of replies at a time, not all of them.
+const REPLY_CHUNK: usize = 64 * 1024;
 
 /// What every connection shares.
 #[derive(Debug, Default)]
 struct Server {
     store: Store,
     pubsub: PubSub,
+    /// How long a client may stay idle before it is disconnected (Redis's `timeout`: none by default;
+    /// `REDIS_TIMEOUT` in seconds). Subscribed clients are exempt, as in Redis: they wait for messages.
+    idle_timeout: Option<std::time::Duration>,
 }
-
-/// How many reply frames may wait for a subscribed connection's socket.
-const OUTBOX: usize = 1024;
 
 #[coro::coroutine]
 fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> {
+    stream.set_read_timeout(server.idle_timeout)?;
     let mut connection = Connection {
         session: Session { id, server, subscriptions: Vec::new(), outbox: None, inbox: None },
         parser: Parser::default(),
         input: ReadBuf::new(16 * 1024, QUERY_LIMIT),
         out: Vec::new(),
+        unparsed: false,
     };
     // Replies go straight to the socket, one write per batch...
     let inbox = loop {
@@ -95,12 +106,13 @@ fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> 
     // ...until the first SUBSCRIBE: from then on messages may arrive at any time, so a writer coroutine
     // owns the socket's sending half and drains the outbox, which takes both the replies and the messages.
     let outbox = connection.session.outbox.clone().expect("a subscribed session has an outbox");
+    stream.set_read_timeout(None)?;
     let (mut reader, writer) = stream.into_split();
     let delivery = coro::spawn!(deliver(writer, inbox));
     loop {
         let step = connection.read_and_run(&mut reader)?;
-        if !connection.out.is_empty() && outbox.send(std::mem::take(&mut connection.out)).is_err() {
-            break; // the writer is gone: the socket failed
+        if !connection.out.is_empty() && !outbox.offer(Arc::new(std::mem::take(&mut connection.out))) {
+            break; // the writer is gone (the socket failed), or the client passed its output limit
         }
         if !matches!(step, Step::Open) {
             break;
@@ -111,17 +123,28 @@ fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> 
     delivery.join().map_err(io::Error::other)?
 }
 
-/// Writes what arrives in the outbox to the socket, a batch per write, until every sender is gone.
+/// Writes what arrives in the outbox to the socket, small frames gathered into one write of up to
+/// [`REPLY_CHUNK`] bytes, until every sender is gone; or, once the client passed its output limit, shuts
+/// the socket down (which ends the connection's reader too) and drops what waited.
 #[coro::coroutine]
-fn deliver(mut writer: WriteHalf<TcpStream>, inbox: chan::Receiver<Frame>) -> io::Result<()> {
+fn deliver(mut writer: WriteHalf<TcpStream>, inbox: Inbox) -> io::Result<()> {
     let mut batch = Vec::new();
-    while let Ok(frame) = inbox.recv() {
+    while let Some(frame) = inbox.recv() {
+        if frame.len() >= REPLY_CHUNK {
+            writer.write_all(&frame)?;
+            continue;
+        }
         batch.extend_from_slice(&frame);
-        while let Ok(frame) = inbox.try_recv() {
+        while batch.len() < REPLY_CHUNK {
+            let Some(frame) = inbox.try_recv() else { break };
             batch.extend_from_slice(&frame);
         }
         writer.write_all(&batch)?;
         batch.clear();
+    }
+    if inbox.overflowed() {
+        writer.as_ref().shutdown(Shutdown::Both)?;
+        return Err(io::Error::other("client output limit reached: disconnected"));
     }
     Ok(())
 }
@@ -135,7 +158,18 @@ enum Step {
     /// The connection must close after the replies (QUIT, a protocol error).
     Close,
     /// The session subscribed for the first time: the receiving end of its outbox.
-    Subscribed(chan::Receiver<Frame>),
+    Subscribed(Inbox),
+}
+
+/// Where a batch of commands stopped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Batch {
+    /// Every complete command ran: read more.
+    NeedsInput,
+    /// [`REPLY_CHUNK`] bytes of replies are ready: write them, then run the rest without reading.
+    RepliesReady,
+    /// The connection must close after the replies (QUIT, a protocol error).
+    Close,
 }
 
 /// A connection's buffers and session.
@@ -145,22 +179,33 @@ struct Connection {
     input: ReadBuf,
     /// The replies of the current batch.
     out: Vec<u8>,
+    /// Whether `input` may still hold complete commands: the last batch stopped at [`REPLY_CHUNK`] bytes of
+    /// replies, to be written before it goes on.
+    unparsed: bool,
 }
 
 impl Connection {
-    /// Reads once, and runs every command that is complete, the replies into `out`.
+    /// Reads once (unless complete commands are still waiting from the last batch), and runs the complete
+    /// commands in the buffer, the replies into `out`, until [`REPLY_CHUNK`] bytes of replies are ready.
     #[coro::coroutine]
     fn read_and_run<R: coro::io::Read>(&mut self, reader: &mut R) -> io::Result<Step> {
-        if self.input.is_full() {
-            error(&mut self.out, "ERR Protocol error: query buffer limit reached");
-            return Ok(Step::Close);
-        }
-        if self.input.fill(reader)? == 0 {
-            return Ok(Step::End);
+        if !self.unparsed {
+            if self.input.is_full() {
+                error(&mut self.out, "ERR Protocol error: query buffer limit reached");
+                return Ok(Step::Close);
+            }
+            match self.input.fill(reader) {
+                Ok(0) => return Ok(Step::End),
+                Ok(_) => {}
+                // Idle past the timeout: closed, as Redis does, without a reply.
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => return Ok(Step::End),
+                Err(err) => return Err(err),
+            }
         }
         let had_outbox = self.session.outbox.is_some();
-        let keep_open = self.session.run_batch(&mut self.parser, &mut self.input, &mut self.out);
-        Ok(match (keep_open, had_outbox, self.session.outbox.is_some()) {
+        let batch = self.session.run_batch(&mut self.parser, &mut self.input, &mut self.out);
+        self.unparsed = batch == Batch::RepliesReady;
+        Ok(match (batch != Batch::Close, had_outbox, self.session.outbox.is_some()) {
             (false, _, _) => Step::Close,
             (true, false, true) => {
                 let inbox = self.session.inbox.take().expect("made with the outbox");
@@ -178,9 +223,9 @@ struct Session {
     /// The channels this session listens to, in the order it subscribed.
     subscriptions: Vec<Vec<u8>>,
     /// Made by the first SUBSCRIBE: where messages for this session go.
-    outbox: Option<chan::Sender<Frame>>,
+    outbox: Option<Outbox>,
     /// The other end of `outbox`, until the connection hands it to its writer.
-    inbox: Option<chan::Receiver<Frame>>,
+    inbox: Option<Inbox>,
 }
 
 impl Drop for Session {
@@ -192,24 +237,27 @@ impl Drop for Session {
 }
 
 impl Session {
-    /// Runs every complete command in `input`, consuming it, with the replies into `out`; `false` when the
-    /// connection must close (QUIT, a protocol error).
-    fn run_batch(&mut self, parser: &mut Parser, input: &mut ReadBuf, out: &mut Vec<u8>) -> bool {
+    /// Runs the complete commands in `input`, consuming them, with the replies into `out`, until none is
+    /// left, [`REPLY_CHUNK`] bytes of replies are ready, or the connection must close.
+    fn run_batch(&mut self, parser: &mut Parser, input: &mut ReadBuf, out: &mut Vec<u8>) -> Batch {
         loop {
+            if out.len() >= REPLY_CHUNK {
+                return Batch::RepliesReady;
+            }
             let data = input.data();
             let used = match parser.parse(data) {
-                Ok(None) => return true,
+                Ok(None) => return Batch::NeedsInput,
                 Ok(Some(used)) => used,
                 Err(ProtocolError(message)) => {
                     error(out, &format!("ERR Protocol error: {message}"));
-                    return false;
+                    return Batch::Close;
                 }
             };
             let command = parser.command(data);
             let keep_open = command.len() == 0 || self.execute(&command, out);
             input.consume(used);
             if !keep_open {
-                return false;
+                return Batch::Close;
             }
         }
     }
@@ -254,7 +302,7 @@ impl Session {
 
     fn subscribe(&mut self, command: &Command<'_>, out: &mut Vec<u8>) {
         let outbox = self.outbox.get_or_insert_with(|| {
-            let (outbox, inbox) = chan::bounded(OUTBOX);
+            let (outbox, inbox) = pubsub::outbox();
             self.inbox = Some(inbox);
             outbox
         });
@@ -300,15 +348,12 @@ fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:6379".to_string());
     let listener = TcpListener::bind(addr.as_str())?;
     println!("redis server listening on {}", listener.local_addr()?);
-    let server = Arc::new(Server::default());
-    for id in 0u64.. {
-        match listener.accept() {
-            Ok((stream, _peer)) => {
-                stream.set_nodelay(true)?;
-                drop(coro::spawn!(serve(stream, server.clone(), id)));
-            }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
-    unreachable!("the connection ids ran out")
+    let idle_timeout = timeouts::from_env("REDIS_TIMEOUT", None);
+    let server = Arc::new(Server { idle_timeout, ..Server::default() });
+    let mut next_id = 0u64;
+    accept::accept_forever(&listener, |stream, _peer| {
+        next_id += 1;
+        drop(coro::spawn!(serve(stream, server.clone(), next_id)));
+    });
+    Ok(())
 }

@@ -9,61 +9,124 @@
 //! wrk -t2 -c64 -d10s http://127.0.0.1:8080/plaintext
 //! ```
 //!
-//! It prints `http server listening on ADDR` once it accepts connections.
+//! It prints `http server listening on ADDR` once it accepts connections. A client gets 60 s to send a request
+//! head (then 408), a kept-alive connection 75 s of idleness, and a client that takes no response bytes 60 s
+//! before it is dropped, as nginx's defaults; `HTTP_HEADER_TIMEOUT`, `HTTP_KEEPALIVE_TIMEOUT` and
+//! `HTTP_SEND_TIMEOUT` (seconds, 0 for none) change them.
 //!
 //! # Design
 //!
 //! One coroutine per connection, written as a blocking loop: read, answer every complete request in the
 //! buffer, write. What makes it fast is what it does not do:
-//! - no allocation per request: the parser (`http/parse.rs`) borrows from the connection's read buffer
-//!   (`support/read_buf.rs`), and the responses go into one output buffer that lives as long as the
+//! - no allocation per request: the parser (`parse.rs`) borrows from the connection's read buffer
+//!   (`../support/read_buf.rs`), and the responses go into one output buffer that lives as long as the
 //!   connection;
 //! - one `write` per batch: all the requests a read brought in (a pipelining client sends many) are answered
 //!   into the output buffer, which is written once;
-//! - the `Date` header is formatted once per second per worker (`http/date.rs`), read once per batch.
+//! - the `Date` header is formatted once per second per worker (`date.rs`), read once per batch.
 //!
 //! A refused request (400 bad syntax, 431 too many or too large headers, 501 chunked body, 505 version) is
 //! answered after the responses before it and the connection closes, as does `Connection: close` (and
 //! HTTP/1.0 without `keep-alive`). Closing lingers: the server shuts its side down and reads what the client
 //! still sends for a moment, so the kernel does not reset the connection over unread bytes before the client
-//! has read the last response (`support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths
+//! has read the last response (`../support/linger.rs`). Request bodies (`Content-Length`) are skipped; paths
 //! other than the two get 404, methods other than GET and HEAD get 405.
 
-#[path = "http/date.rs"]
 mod date;
-#[path = "support/linger.rs"]
-mod linger;
-#[path = "http/parse.rs"]
 mod parse;
-#[path = "support/read_buf.rs"]
+// Shared with the other servers: modules of no single example, so included by path.
+#[path = "../support/accept.rs"]
+mod accept;
+#[path = "../support/linger.rs"]
+mod linger;
+#[path = "../support/read_buf.rs"]
 mod read_buf;
+#[path = "../support/timeouts.rs"]
+mod timeouts;
 
 use coro::net::{TcpListener, TcpStream};
 use linger::close_gracefully;
 use read_buf::ReadBuf;
 use std::io;
+use std::time::{Duration, Instant};
 
 /// A request head must fit in this many bytes, or it gets 431.
 const HEAD_LIMIT: usize = 16 * 1024;
+
+/// How long a client may take to send a request head, from its first byte (nginx's `client_header_timeout`,
+/// 60 s by default; `HTTP_HEADER_TIMEOUT` in seconds, 0 for none): then it gets 408 and the connection
+/// closes. A request's body counts too.
+const HEADER_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long a kept-alive connection may stay idle between requests (nginx's `keepalive_timeout`, 75 s by
+/// default; `HTTP_KEEPALIVE_TIMEOUT` in seconds, 0 for none): then it is closed.
+const KEEPALIVE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How long a write of responses may wait for the client to take bytes (nginx's `send_timeout`, 60 s by
+/// default; `HTTP_SEND_TIMEOUT` in seconds, 0 for none): then the connection is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(60);
+
+/// The connection timeouts in force (`None`: no limit).
+#[derive(Debug, Clone, Copy)]
+struct Timeouts {
+    header: Option<Duration>,
+    keep_alive: Option<Duration>,
+    send: Option<Duration>,
+}
 
 #[derive(serde::Serialize)]
 struct Message {
     message: &'static str,
 }
 
-/// Serves one connection until the client closes it or a request asks to (or is refused).
+/// Serves one connection until the client closes it or a request asks to (or is refused), or a timeout
+/// passes.
 #[coro::coroutine]
-fn serve(mut stream: TcpStream) -> io::Result<()> {
+fn serve(mut stream: TcpStream, timeouts: Timeouts) -> io::Result<()> {
+    stream.set_write_timeout(timeouts.send)?;
     let mut input = ReadBuf::new(4096, HEAD_LIMIT);
     let mut output = Responses::default();
+    // When the first byte of the request being received arrived; `None` between requests.
+    let mut request_started: Option<Instant> = None;
     loop {
         let keep_open = if input.is_full() {
             output.refuse(parse::Error::HeadersTooLarge, &date::now());
             false
-        } else if input.fill(&mut stream)? == 0 {
-            return Ok(());
         } else {
-            output.answer(&mut input)
+            let timeout = match request_started {
+                Some(started) => timeouts.header.map(|limit| limit.saturating_sub(started.elapsed())),
+                None => timeouts.keep_alive,
+            };
+            // A zero timeout is refused (as std's): the time is up already.
+            let read = match timeout {
+                Some(Duration::ZERO) => Err(io::ErrorKind::TimedOut.into()),
+                timeout => match stream.set_read_timeout(timeout) {
+                    Ok(()) => input.fill(&mut stream),
+                    Err(err) => Err(err),
+                },
+            };
+            match read {
+                Ok(0) => return Ok(()),
+                Ok(_) => {
+                    let answered = output.bytes.len();
+                    let keep_open = output.answer(&mut input);
+                    request_started = if input.data().is_empty() && output.body_left == 0 {
+                        None
+                    } else if output.bytes.len() > answered {
+                        Some(Instant::now()) // a new request began after the ones answered
+                    } else {
+                        request_started.or_else(|| Some(Instant::now()))
+                    };
+                    keep_open
+                }
+                Err(err) if err.kind() == io::ErrorKind::TimedOut => {
+                    if request_started.is_none() {
+                        return Ok(()); // idle: close quietly
+                    }
+                    output.timed_out(&date::now());
+                    false
+                }
+                Err(err) => return Err(err),
+            }
         };
         if !output.bytes.is_empty() {
             stream.write_all(&output.bytes)?;
@@ -134,6 +197,16 @@ impl Responses {
             Response::text("404 Not Found", "", b"Not Found\n")
         };
         response.write(&mut self.bytes, date, connection, head);
+    }
+
+    /// Answers a request that did not arrive in time; the connection closes after it.
+    fn timed_out(&mut self, date: &date::HttpDate) {
+        Response::text("408 Request Timeout", "", b"Request Timeout\n").write(
+            &mut self.bytes,
+            date,
+            Connection::Close,
+            false,
+        );
     }
 
     /// Answers a refused request; the connection closes after it.
@@ -227,15 +300,13 @@ fn decimal(out: &mut Vec<u8>, mut n: usize) {
 #[coro::main]
 fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8080".to_string());
+    let timeouts = Timeouts {
+        header: timeouts::from_env("HTTP_HEADER_TIMEOUT", Some(HEADER_TIMEOUT)),
+        keep_alive: timeouts::from_env("HTTP_KEEPALIVE_TIMEOUT", Some(KEEPALIVE_TIMEOUT)),
+        send: timeouts::from_env("HTTP_SEND_TIMEOUT", Some(SEND_TIMEOUT)),
+    };
     let listener = TcpListener::bind(addr.as_str())?;
     println!("http server listening on {}", listener.local_addr()?);
-    loop {
-        match listener.accept() {
-            Ok((stream, _peer)) => {
-                stream.set_nodelay(true)?;
-                drop(coro::spawn!(serve(stream)));
-            }
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
+    accept::accept_forever(&listener, |stream, _peer| drop(coro::spawn!(serve(stream, timeouts))));
+    Ok(())
 }

@@ -1,0 +1,1 @@
+../../../ui/lifetimes/argument_outlived.rs

@@ -1,0 +1,1 @@
+../../../ui/lifetimes/return_local_borrow.rs

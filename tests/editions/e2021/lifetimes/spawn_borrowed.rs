@@ -1,0 +1,1 @@
+../../../ui/lifetimes/spawn_borrowed.rs
