@@ -48,7 +48,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
             waiters: WaitList::new(),
         }),
     });
-    (Sender { shared: shared.clone() }, Receiver { shared, seen: 0 })
+    (Sender { shared: shared.clone() }, Receiver { shared, seen: 0, stream_key: None })
 }
 
 struct Shared<T> {
@@ -80,6 +80,8 @@ pub struct Receiver<T> {
     shared: Arc<Shared<T>>,
     /// The version this receiver has seen.
     seen: u64,
+    /// Its waiter's slot while it is polled as a `Stream` and waits.
+    stream_key: Option<usize>,
 }
 
 /// A look at the value, holding the channel's lock: drop it soon, and never keep it across a suspension
@@ -144,7 +146,7 @@ impl<T> Sender<T> {
     pub fn subscribe(&self) -> Receiver<T> {
         let mut state = lock(&self.shared.state);
         state.receivers += 1;
-        Receiver { shared: self.shared.clone(), seen: state.version }
+        Receiver { shared: self.shared.clone(), seen: state.version, stream_key: None }
     }
 
     /// The number of receivers.
@@ -218,17 +220,79 @@ impl<T> Receiver<T> {
     pub fn changed(&mut self) -> Changed<'_, T> {
         Changed { receiver: self, key: None }
     }
+
+    /// Waits for an unseen version, queued as `*key` (see [`Changed`]) meanwhile.
+    fn poll_changed(&mut self, key: &mut Option<usize>, cx: &mut Context<'_>) -> Poll<Result<(), RecvError>> {
+        let coop = ready!(coop::poll_proceed(cx));
+        let mut state = lock(&self.shared.state);
+        if let Some(k) = *key {
+            if state.waiters.poll_waiter(k, cx.waker()).is_pending() {
+                return Poll::Pending;
+            }
+            *key = None;
+        }
+        let res = if state.version != self.seen {
+            self.seen = state.version;
+            Ok(())
+        } else if state.senders == 0 {
+            Err(RecvError)
+        } else {
+            *key = Some(state.waiters.push_back((), cx.waker()));
+            return Poll::Pending;
+        };
+        drop(state);
+        coop.made_progress();
+        Poll::Ready(res)
+    }
+
+    /// Leaves the waiters, if `*key` is among them (a send releases every waiter: nothing to pass on).
+    fn leave(&self, key: &mut Option<usize>) {
+        if let Some(key) = key.take() {
+            lock(&self.shared.state).waiters.remove(key);
+        }
+    }
+}
+
+/// The values this receiver has not seen, each time it changes (a clone of the latest; values replaced in
+/// between are skipped, as with [`changed`](Receiver::changed)); ends once every sender is gone. A new
+/// receiver has seen the current value: the stream starts with the next change.
+///
+/// ```
+/// use coro_core::chan::watch;
+/// use futures_lite::StreamExt;
+///
+/// let (tx, mut rx) = watch::channel(0);
+/// tx.send(1).unwrap();
+/// assert_eq!(coro_core::block_on(rx.next()), Some(1));
+/// drop(tx);
+/// assert_eq!(coro_core::block_on(rx.next()), None);
+/// ```
+impl<T: Clone> futures_core::Stream for Receiver<T> {
+    type Item = T;
+
+    fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let mut key = this.stream_key.take();
+        let changed = this.poll_changed(&mut key, cx);
+        this.stream_key = key;
+        match ready!(changed) {
+            Ok(()) => Poll::Ready(Some(lock(&this.shared.state).value.clone())),
+            Err(RecvError) => Poll::Ready(None),
+        }
+    }
 }
 
 impl<T> Clone for Receiver<T> {
     fn clone(&self) -> Self {
         lock(&self.shared.state).receivers += 1;
-        Receiver { shared: self.shared.clone(), seen: self.seen }
+        Receiver { shared: self.shared.clone(), seen: self.seen, stream_key: None }
     }
 }
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        let mut key = self.stream_key.take();
+        self.leave(&mut key);
         lock(&self.shared.state).receivers -= 1;
     }
 }
@@ -245,27 +309,8 @@ impl<T> Future for Changed<'_, T> {
     type Output = Result<(), RecvError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let coop = ready!(coop::poll_proceed(cx));
         let this = self.get_mut();
-        let mut state = lock(&this.receiver.shared.state);
-        if let Some(key) = this.key {
-            if state.waiters.poll_waiter(key, cx.waker()).is_pending() {
-                return Poll::Pending;
-            }
-            this.key = None;
-        }
-        let res = if state.version != this.receiver.seen {
-            this.receiver.seen = state.version;
-            Ok(())
-        } else if state.senders == 0 {
-            Err(RecvError)
-        } else {
-            this.key = Some(state.waiters.push_back((), cx.waker()));
-            return Poll::Pending;
-        };
-        drop(state);
-        coop.made_progress();
-        Poll::Ready(res)
+        this.receiver.poll_changed(&mut this.key, cx)
     }
 }
 
@@ -273,9 +318,7 @@ impl<T> Suspend for Changed<'_, T> {}
 
 impl<T> Drop for Changed<'_, T> {
     fn drop(&mut self) {
-        if let Some(key) = self.key {
-            lock(&self.receiver.shared.state).waiters.remove(key);
-        }
+        self.receiver.leave(&mut self.key);
     }
 }
 
@@ -320,6 +363,27 @@ mod tests {
         assert!(poll(&mut rx.changed()).is_pending());
         drop(tx);
         assert_eq!(poll(&mut rx.changed()), Poll::Ready(Err(RecvError)));
+    }
+
+    /// `Stream`: each unseen value once (the latest, replaced ones skipped), then the end once the sender is
+    /// gone, waking a parked stream.
+    #[test]
+    fn stream_yields_changes_and_ends_when_closed() {
+        use futures_lite::StreamExt;
+        let (tx, mut rx) = channel(0);
+        let (count, waker) = crate::test_util::counting_waker();
+        let next = |rx: &mut Receiver<i32>| Pin::new(&mut rx.next()).poll(&mut Context::from_waker(&waker));
+        assert!(next(&mut rx).is_pending(), "a new receiver has seen the current value");
+        tx.send(1).unwrap();
+        tx.send(2).unwrap();
+        assert_eq!(count.woken(), 1);
+        assert_eq!(next(&mut rx), Poll::Ready(Some(2)));
+        assert!(next(&mut rx).is_pending());
+        drop(tx);
+        assert_eq!(count.woken(), 2);
+        assert_eq!(next(&mut rx), Poll::Ready(None));
+        drop(rx);
+        assert_eq!(std::sync::Arc::strong_count(&count), 2, "no waker left behind");
     }
 
     #[test]
