@@ -74,8 +74,6 @@
 //!
 //! - **Dropping a [`BufWriter`] does not flush it** (std flushes on drop): a destructor cannot suspend.
 //!   Call `flush()` or `into_inner()` before dropping, as in the example above.
-//! - No `write_fmt` yet, so `write!(out, ..)` does not apply: format first,
-//!   `out.write_all(format!(..).as_bytes())?`.
 //! - The traits are not object-safe (`dyn Read` does not exist): use generics or `impl Read`.
 //! - In *generic* code, the future of `R::read` is not known to be `Send` (the trait cannot promise it for
 //!   every reader), so `spawn!` of a coroutine generic over `R: Read` must happen where `R` is a concrete
