@@ -280,6 +280,8 @@ pub use coro_macros::main;
 pub use coro_macros::test;
 
 #[doc(inline)]
+pub use coro_net::fs;
+#[doc(inline)]
 pub use coro_net::{io, net};
 
 /// The README's examples, compiled and run as doctests so they cannot rot.

@@ -7,8 +7,10 @@
 //!   `Registration` the socket types are built on. Its module header explains the design.
 //! - [`time`]: `sleep`, `sleep_until`, `timeout` (and [`timeout!`]), `interval`.
 //! - [`net`]: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`.
+//! - [`fs`]: `std::fs` for coroutines: the file system calls and `File`, on the blocking pool.
 //! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`.
 
+pub mod fs;
 pub mod io;
 // The registration API is used by the network types (`net`), not wired in yet: until then, unused outside tests.
 pub mod net;
