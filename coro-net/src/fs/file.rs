@@ -324,7 +324,7 @@ impl File {
 
     /// Waits until the drain task has written everything queued; then returns the error of a background
     /// write, if one failed since the last operation.
-    fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+    pub(crate) fn poll_drained(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut queue = lock(&self.shared.queue);
         if queue.draining {
             queue.waker = Some(cx.waker().clone());
@@ -367,7 +367,7 @@ impl File {
         );
     }
 
-    fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read(&mut self, cx: &mut Context<'_>, dst: &mut [u8]) -> Poll<io::Result<usize>> {
         if dst.is_empty() {
             return Poll::Ready(Ok(0));
         }
@@ -401,7 +401,7 @@ impl File {
         }
     }
 
-    fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write(&mut self, cx: &mut Context<'_>, src: &[u8]) -> Poll<io::Result<usize>> {
         if src.is_empty() {
             return Poll::Ready(Ok(0));
         }

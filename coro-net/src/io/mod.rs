@@ -3,7 +3,8 @@
 //! Blocking code ports by keeping every name: [`Read`], [`Write`] and [`BufRead`] have std's methods
 //! (`read`, `read_exact`, `read_to_end`, `read_to_string`, `write`, `write_all`, `flush`, `fill_buf`,
 //! `consume`, `read_until`, `read_line`, `lines`), [`BufReader`] and [`BufWriter`] wrap any reader or writer,
-//! and [`copy`] moves a whole stream. Inside a `#[coro::coroutine]` each operation is a call whose value is
+//! and [`copy`] moves a whole stream; [`stdin`], [`stdout`] and [`stderr`] are the process's standard
+//! streams. Inside a `#[coro::coroutine]` each operation is a call whose value is
 //! a [`Suspend`](coro_core::Suspend) future, so it is awaited in place and the code reads exactly like std:
 //!
 //! ```
@@ -119,6 +120,8 @@ mod buf_writer;
 mod copy;
 mod impls;
 mod read;
+#[cfg(unix)]
+mod stdio;
 mod utf8;
 mod write;
 
@@ -130,6 +133,8 @@ pub use buf_reader::BufReader;
 pub use buf_writer::{BufWriter, IntoInnerError};
 pub use copy::{copy, copy_buf};
 pub use read::Read;
+#[cfg(unix)]
+pub use stdio::{Stderr, Stdin, StdinLock, Stdout, stderr, stdin, stdout};
 pub use write::Write;
 
 #[doc(no_inline)]
