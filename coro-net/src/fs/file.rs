@@ -31,7 +31,7 @@
 //! Every state change happens in `&mut self` poll functions, and what a pool task returns is kept in the
 //! `File`, never in an operation's future: dropping an operation midway loses nothing.
 
-use super::{MAX_BUF, Metadata, Op, OpenOptions, join_error};
+use super::{Metadata, Op, OpenOptions, join_error};
 use coro_core::runtime::coop;
 use coro_core::{Join, Suspend, spawn_blocking};
 use std::any::Any;
@@ -42,6 +42,9 @@ use std::path::Path;
 use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker, ready};
+
+/// The most bytes a file queues for writing, and reads ahead, at once: 2 MiB, tokio's figure.
+const MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// The least a pool read asks for: reads smaller than this are served from the read-ahead buffer.
 const MIN_READ: usize = 128 * 1024;

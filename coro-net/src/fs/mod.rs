@@ -42,8 +42,8 @@
 //!
 //! - **writes are queued**: `write` copies the bytes into the file's queue and returns; one pool task drains
 //!   the queue while it is not empty, writing everything queued since its last write in one `write_all`. A
-//!   loop of 1 KiB writes thus costs a copy each, and system calls of up to [`MAX_BUF`] bytes. The queue
-//!   holds at most [`MAX_BUF`] bytes; a writer that fills it waits for the drain.
+//!   loop of 1 KiB writes thus costs a copy each, and system calls of up to 2 MiB. The queue holds at most
+//!   2 MiB; a writer that fills it waits for the drain.
 //! - **reads read ahead**: a read that finds nothing buffered reads a large chunk on the pool; when a read
 //!   uses up the buffer, the next chunk is read in the background, so sequential reads rarely wait.
 //! - `flush`, `sync_all`, `sync_data`, `seek`, `set_len`, `metadata` and reads wait for the queued writes
@@ -80,9 +80,6 @@ pub use std::fs::{FileType, Metadata, Permissions};
 use coro_core::spawn_blocking;
 use std::io;
 use std::path::{Path, PathBuf};
-
-/// The most bytes a [`File`] queues for writing, and reads ahead, at once: 2 MiB, tokio's figure.
-pub const MAX_BUF: usize = 2 * 1024 * 1024;
 
 /// Runs `f` on the blocking pool and waits for its result.
 ///
