@@ -14,18 +14,20 @@
 //! operation; what was queued after it is dropped. The drain task runs its loop in `Drop`, so a drain that
 //! the pool cancels at shutdown before it started still writes everything, on the thread that cancels it.
 //!
-//! **Reads.** The file keeps one read buffer: `buf[pos..end]` is data read ahead and not yet handed out. A
-//! read that finds it empty starts a pool read of at least [`MIN_READ`] bytes (the caller's size, up to
-//! [`MAX_BUF`]) and waits for it; a read that empties the buffer after a read that returned data starts the
-//! next pool read before returning, so a sequential reader finds the next chunk read already, or in
-//! flight. `buf` is zeroed once when it grows and reused.
+//! **Reads** are double-buffered. `buf[pos..end]` is data read and not yet handed out; a read that finds it
+//! empty and nothing in flight starts a pool read of at least [`MIN_READ`] bytes (the caller's size, up to
+//! [`MAX_READ`]) and waits for it. When a pool read filled all it was asked for, the file is being read
+//! through: the next pool read starts at once, into the second buffer (`spare`), while the caller consumes
+//! the first, and its size doubles each time (up to [`MAX_READ`]), so a sequential reader pays a thread hop
+//! per megabyte and rarely waits for one. A short read (a small file, the end) reads no further ahead. The
+//! buffers are zeroed once, when they grow, and reused.
 //!
 //! **One operation in flight.** A pool read, or a `seek`/`set_len`/`sync_all`/`metadata`, is the file's
 //! `inflight` join. Every operation first waits for it (a read-ahead, or an operation whose caller dropped
 //! it: its result is then discarded), and every one except a buffered read also waits for the queue to
 //! drain, so nothing runs concurrently on the file and every operation sees the writes before it. The
-//! kernel's position is ahead of the caller's by the bytes read ahead and not handed out: an operation
-//! that depends on the position discards them and records `queue.rewind`, which the next pool call (a
+//! kernel's position is ahead of the caller's by the bytes read ahead and not handed out (in `buf`, and
+//! those of a read-ahead in flight): every other operation first discards them and records `queue.rewind`, which the next pool call (a
 //! drain, a read or another operation) applies with a relative seek before anything else.
 //!
 //! Every state change happens in `&mut self` poll functions, and what a pool task returns is kept in the
@@ -46,8 +48,11 @@ use std::task::{Context, Poll, Waker, ready};
 /// The most bytes a file queues for writing, and reads ahead, at once: 2 MiB, tokio's figure.
 const MAX_BUF: usize = 2 * 1024 * 1024;
 
-/// The least a pool read asks for: reads smaller than this are served from the read-ahead buffer.
+/// The least a pool read asks for: reads smaller than this are served from the read buffer.
 const MIN_READ: usize = 128 * 1024;
+
+/// The most a pool read asks for; with two buffers, a file reads ahead at most 2 MiB.
+const MAX_READ: usize = MAX_BUF / 2;
 
 /// An open file: std's [`std::fs::File`], whose operations suspend while the blocking pool does the work.
 ///
@@ -80,12 +85,12 @@ const MIN_READ: usize = 128 * 1024;
 /// [`sync_all`](File::sync_all) to learn whether the queued writes succeeded.
 pub struct File {
     shared: Arc<Shared>,
-    /// The read buffer: `buf[pos..end]` is read ahead and not handed out; `buf` is zeroed up to its length.
+    /// The read buffer: `buf[pos..end]` is read and not handed out; `buf` is zeroed up to its length.
     buf: Vec<u8>,
     pos: usize,
     end: usize,
-    /// Whether the last pool read returned data: then emptying the buffer starts the next one.
-    read_ahead: bool,
+    /// The other read buffer, which the next pool read fills.
+    spare: Vec<u8>,
     /// The pool operation in flight, if any.
     inflight: Option<Join<Done>>,
 }
@@ -115,8 +120,8 @@ struct Queue {
 
 /// What a pool operation returns.
 enum Done {
-    /// A read: the buffer it read into, and how many bytes.
-    Read(Vec<u8>, io::Result<usize>),
+    /// A read: the buffer it read into, and how many bytes it read of how many it asked for.
+    Read(Vec<u8>, io::Result<(usize, usize)>),
     /// Any other operation: its `io::Result<T>`.
     Other(Box<dyn Any + Send>),
 }
@@ -208,7 +213,7 @@ impl File {
             buf: Vec::new(),
             pos: 0,
             end: 0,
-            read_ahead: false,
+            spare: Vec::new(),
             inflight: None,
         }
     }
@@ -216,24 +221,24 @@ impl File {
     /// Flushes the queued writes to the file and the file's data and metadata to the device (`fsync`).
     /// Returns the error of a queued write if one failed.
     pub fn sync_all(&mut self) -> impl Suspend<Output = io::Result<()>> + '_ {
-        self.blocking(false, |file| file.sync_all())
+        self.blocking(|file| file.sync_all())
     }
 
     /// Like [`sync_all`](File::sync_all), but without the metadata a later read does not need
     /// (`fdatasync`).
     pub fn sync_data(&mut self) -> impl Suspend<Output = io::Result<()>> + '_ {
-        self.blocking(false, |file| file.sync_data())
+        self.blocking(|file| file.sync_data())
     }
 
     /// Truncates or extends the file to `size` bytes (std's [`std::fs::File::set_len`]); the position does
     /// not move. A file not opened for writing is an error (`InvalidInput` on Linux, as std).
     pub fn set_len(&mut self, size: u64) -> impl Suspend<Output = io::Result<()>> + '_ {
-        self.blocking(true, move |file| file.set_len(size))
+        self.blocking(move |file| file.set_len(size))
     }
 
     /// The file's metadata, once the queued writes are written (so the length includes them).
     pub fn metadata(&mut self) -> impl Suspend<Output = io::Result<Metadata>> + '_ {
-        self.blocking(false, |file| file.metadata())
+        self.blocking(|file| file.metadata())
     }
 
     /// Changes the file's permissions (std's [`std::fs::File::set_permissions`]).
@@ -241,14 +246,14 @@ impl File {
         &mut self,
         perm: super::Permissions,
     ) -> impl Suspend<Output = io::Result<()>> + '_ {
-        self.blocking(false, move |file| file.set_permissions(perm))
+        self.blocking(move |file| file.set_permissions(perm))
     }
 
     /// Moves the position (std's `Seek::seek`) and returns the new one from the start. Seeking before the
     /// start is [`io::ErrorKind::InvalidInput`]. The bytes read ahead are dropped; queued writes are written
     /// first.
     pub fn seek(&mut self, pos: SeekFrom) -> impl Suspend<Output = io::Result<u64>> + '_ {
-        self.blocking(true, move |mut file| file.seek(pos))
+        self.blocking(move |mut file| file.seek(pos))
     }
 
     /// The current position (std's `Seek::stream_position`).
@@ -256,13 +261,9 @@ impl File {
         self.seek(SeekFrom::Current(0))
     }
 
-    /// Runs `job` on the pool once the file is idle and its writes drained, as the file's operation. With
-    /// `positional`, the read-ahead is dropped first (the job depends on the position).
-    fn blocking<T, J>(
-        &mut self,
-        positional: bool,
-        job: J,
-    ) -> Op<impl FnMut(&mut Context<'_>) -> Poll<io::Result<T>>>
+    /// Runs `job` on the pool, as the file's operation, once the file is idle, its read-ahead dropped and its
+    /// writes drained.
+    fn blocking<T, J>(&mut self, job: J) -> Op<impl FnMut(&mut Context<'_>) -> Poll<io::Result<T>>>
     where
         T: Send + 'static,
         J: FnOnce(&std::fs::File) -> io::Result<T> + Send + 'static,
@@ -270,11 +271,7 @@ impl File {
         let mut job = Some(job);
         Op(move |cx: &mut Context<'_>| {
             if job.is_some() {
-                if positional {
-                    ready!(self.poll_settle(cx));
-                } else {
-                    ready!(self.poll_idle(cx));
-                }
+                ready!(self.poll_settle(cx));
                 ready!(self.poll_drained(cx))?;
                 let job = job.take().expect("checked above");
                 let shared = self.shared.clone();
@@ -302,23 +299,18 @@ impl File {
         Poll::Ready(done.map_err(join_error))
     }
 
-    /// Waits for an operation left in flight (a read-ahead, or one whose caller dropped it): a read's data
-    /// is kept, another result is dropped (its caller gave up on it).
-    fn poll_idle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+    /// Waits for the operation left in flight (a read-ahead, or one whose caller dropped it, whose result is
+    /// dropped), then drops the bytes read ahead and records the rewind that puts the kernel's position back
+    /// where the caller's is.
+    fn poll_settle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let mut unread = self.end - self.pos;
         if self.inflight.is_some() {
             if let Ok(Done::Read(buf, result)) = ready!(self.poll_inflight(cx)) {
-                let _ = self.filled(buf, result);
+                unread += result.map_or(0, |(n, _)| n);
+                self.spare = buf;
             }
         }
-        Poll::Ready(())
-    }
-
-    /// Waits for the file to be idle, then drops the read-ahead and records the rewind that puts the
-    /// kernel's position back where the caller's is.
-    fn poll_settle(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        ready!(self.poll_idle(cx));
-        let unread = self.end - self.pos;
-        (self.pos, self.end, self.read_ahead) = (0, 0, false);
+        (self.pos, self.end) = (0, 0);
         if unread > 0 {
             lock(&self.shared.queue).rewind -= unread as i64;
         }
@@ -336,20 +328,9 @@ impl File {
         Poll::Ready(queue.error.take().map_or(Ok(()), Err))
     }
 
-    /// Takes back the buffer of a finished pool read: the bytes it read become the read-ahead.
-    fn filled(&mut self, buf: Vec<u8>, result: io::Result<usize>) -> io::Result<usize> {
-        self.buf = buf;
-        self.pos = 0;
-        self.end = *result.as_ref().unwrap_or(&0);
-        self.read_ahead = self.end > 0;
-        result
-    }
-
-    /// Starts a pool read for a caller that asked for `wanted` bytes.
-    fn start_read(&mut self, wanted: usize) {
-        let len = wanted.clamp(MIN_READ, MAX_BUF);
-        let mut buf = std::mem::take(&mut self.buf);
-        (self.pos, self.end) = (0, 0);
+    /// Starts a pool read of `len` bytes into the spare buffer.
+    fn start_read(&mut self, len: usize) {
+        let mut buf = std::mem::take(&mut self.spare);
         let shared = self.shared.clone();
         self.inflight = Some(
             spawn_blocking(move || {
@@ -364,7 +345,7 @@ impl File {
                         }
                     }
                 });
-                Done::Read(buf, result)
+                Done::Read(buf, result.map(|n| (n, len)))
             })
             .join(),
         );
@@ -380,27 +361,29 @@ impl File {
                 let n = dst.len().min(self.end - self.pos);
                 dst[..n].copy_from_slice(&self.buf[self.pos..self.pos + n]);
                 self.pos += n;
-                if self.pos == self.end && self.read_ahead {
-                    self.start_read(dst.len());
-                }
                 coop.made_progress();
                 return Poll::Ready(Ok(n));
             }
-            if self.inflight.is_some() {
-                match ready!(self.poll_inflight(cx))? {
-                    Done::Read(buf, result) => {
-                        if self.filled(buf, result)? == 0 {
-                            coop.made_progress();
-                            return Poll::Ready(Ok(0));
-                        }
-                    }
-                    // An operation whose caller dropped it.
-                    Done::Other(_) => {}
-                }
-                continue;
+            if self.inflight.is_none() {
+                ready!(self.poll_drained(cx))?;
+                self.start_read(dst.len().clamp(MIN_READ, MAX_READ));
             }
-            ready!(self.poll_drained(cx))?;
-            self.start_read(dst.len());
+            // The buffer is used up: the read in flight has what comes next.
+            let Done::Read(buf, result) = ready!(self.poll_inflight(cx))? else {
+                continue; // an operation whose caller dropped it
+            };
+            self.spare = std::mem::replace(&mut self.buf, buf);
+            (self.pos, self.end) = (0, 0);
+            let (n, asked) = result?;
+            self.end = n;
+            if n == 0 {
+                coop.made_progress();
+                return Poll::Ready(Ok(0));
+            }
+            if n == asked {
+                // A full read: the file is being read through; read the next, larger chunk meanwhile.
+                self.start_read((asked * 2).min(MAX_READ));
+            }
         }
     }
 
@@ -458,7 +441,7 @@ impl fmt::Debug for File {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("File")
             .field("std", &self.shared.std)
-            .field("read_ahead", &(self.end - self.pos))
+            .field("buffered", &(self.end - self.pos))
             .field("busy", &self.inflight.is_some())
             .finish_non_exhaustive()
     }
