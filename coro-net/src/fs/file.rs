@@ -5,11 +5,11 @@
 //!
 //! A `File` owns an `Arc<Shared>`: the std file and the write [`Queue`], which the pool's drain task shares.
 //!
-//! **Writes.** `write` appends to `queue.pending` (up to [`MAX_BUF`] bytes) and returns at once. If no drain
+//! **Writes.** `write` appends to `queue.pending` (up to [`MAX_WRITE`] bytes) and returns at once. If no drain
 //! task is running it starts one ([`Drain`]): on a pool thread it takes everything pending, writes it with
 //! one `write_all`, and repeats until nothing is pending. While it writes, the coroutine keeps appending, so
 //! the batches grow to whatever accumulated during one system call: 1 KiB writes in a loop become writes of
-//! up to [`MAX_BUF`]. A full queue makes `write` wait until the drain takes the batch (the only time a
+//! up to [`MAX_WRITE`]. A full queue makes `write` wait until the drain takes the batch (the only time a
 //! write suspends). The first error of a background write is kept in `queue.error` and returned by the next
 //! operation; what was queued after it is dropped. The drain task runs its loop in `Drop`, so a drain that
 //! the pool cancels at shutdown before it started still writes everything, on the thread that cancels it.
@@ -45,14 +45,15 @@ use std::pin::Pin;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker, ready};
 
-/// The most bytes a file queues for writing, and reads ahead, at once: 2 MiB, tokio's figure.
-const MAX_BUF: usize = 2 * 1024 * 1024;
-
 /// The least a pool read asks for: reads smaller than this are served from the read buffer.
 const MIN_READ: usize = 128 * 1024;
 
-/// The most a pool read asks for; with two buffers, a file reads ahead at most 2 MiB.
-const MAX_READ: usize = MAX_BUF / 2;
+/// The most a pool read asks for; with two buffers, a file reads ahead at most 2 MiB (tokio's bound).
+const MAX_READ: usize = 1024 * 1024;
+
+/// The most bytes queued for writing, so the largest batch the drain writes: small enough to stay in the L2
+/// cache between the caller's copy and the kernel's (2 MiB batches were slower: BENCHMARKS.md).
+const MAX_WRITE: usize = 256 * 1024;
 
 /// An open file: std's [`std::fs::File`], whose operations suspend while the blocking pool does the work.
 ///
@@ -399,7 +400,7 @@ impl File {
         if let Some(err) = queue.error.take() {
             return Poll::Ready(Err(err));
         }
-        let room = MAX_BUF.saturating_sub(queue.pending.len());
+        let room = MAX_WRITE.saturating_sub(queue.pending.len());
         if room == 0 {
             queue.waker = Some(cx.waker().clone());
             return Poll::Pending;

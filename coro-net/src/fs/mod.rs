@@ -42,10 +42,11 @@
 //!
 //! - **writes are queued**: `write` copies the bytes into the file's queue and returns; one pool task drains
 //!   the queue while it is not empty, writing everything queued since its last write in one `write_all`. A
-//!   loop of 1 KiB writes thus costs a copy each, and system calls of up to 2 MiB. The queue holds at most
-//!   2 MiB; a writer that fills it waits for the drain.
-//! - **reads read ahead**: a read that finds nothing buffered reads a large chunk on the pool; when a read
-//!   uses up the buffer, the next chunk is read in the background, so sequential reads rarely wait.
+//!   loop of 1 KiB writes thus costs a copy each, and system calls of up to 256 KiB. The queue holds at most
+//!   256 KiB; a writer that fills it waits for the drain.
+//! - **reads read ahead**: a read that finds nothing buffered reads a chunk of at least 128 KiB on the pool;
+//!   while a file is read through, the next chunk (growing to 1 MiB) is read in the background as the
+//!   caller consumes the current one, so sequential reads rarely wait.
 //! - `flush`, `sync_all`, `sync_data`, `seek`, `set_len`, `metadata` and reads wait for the queued writes
 //!   first, so every operation sees the effect of the writes before it, as with std.
 //!
