@@ -107,7 +107,9 @@ fn child(mode: String) -> io::Result<()> {
 #[ignore = "the child process of the stdio tests, run by them"]
 fn child_entry() {
     if let Ok(mode) = std::env::var("CORO_STDIO_CHILD") {
-        coro::Runtime::builder().workers(2).build().unwrap().block_on(child(mode)).unwrap();
+        let runtime = coro::Runtime::builder().workers(2).build().unwrap();
+        // Spawned, so the coroutine must be `Send` with its stdio operations held across suspensions.
+        runtime.block_on(runtime.spawn(child(mode)).join()).unwrap().unwrap();
     }
 }
 
