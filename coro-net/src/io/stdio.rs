@@ -163,7 +163,7 @@ impl Write for Raw {
 /// The standard input of the process, from [`stdin`]: std's [`std::io::Stdin`], whose operations suspend.
 ///
 /// ```no_run
-/// use coro_net::io;
+/// use coro_net::io::{self, Write};
 ///
 /// #[coro_macros::coroutine(crate = ::coro_core)]
 /// fn shout() -> io::Result<()> {
