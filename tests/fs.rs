@@ -87,23 +87,40 @@ fn copy_rename_remove_and_metadata() {
 }
 
 #[coro::test]
-fn symlinks_and_canonicalize() {
+fn links_permissions_and_canonicalize() {
+    use std::os::unix::fs::PermissionsExt;
     let dir = scratch("symlinks");
     let target = dir.join("target");
     let link = dir.join("link");
     fs::write(&target, "1234").unwrap();
-    std::os::unix::fs::symlink(&target, &link).unwrap();
+    fs::symlink(&target, &link).unwrap();
+    assert_same_error(fs::symlink(&target, &link), std::os::unix::fs::symlink(&target, &link));
+    assert_eq!(fs::read_link(&link).unwrap(), target);
+    assert_same_error(fs::read_link(&target), std::fs::read_link(&target)); // not a link
     assert!(fs::metadata(&link).unwrap().is_file());
     assert_eq!(fs::metadata(&link).unwrap().len(), 4);
     assert!(fs::symlink_metadata(&link).unwrap().file_type().is_symlink());
     assert_eq!(fs::canonicalize(&link).unwrap(), std::fs::canonicalize(&target).unwrap());
 
+    let hard = dir.join("hard");
+    fs::hard_link(&target, &hard).unwrap();
+    assert_eq!(fs::read_to_string(&hard).unwrap(), "1234");
+    assert_same_error(fs::hard_link(&target, &hard), std::fs::hard_link(&target, &hard));
+    fs::set_permissions(&target, std::fs::Permissions::from_mode(0o600)).unwrap();
+    assert_eq!(fs::metadata(&hard).unwrap().permissions().mode() & 0o777, 0o600);
+    let missing = dir.join("missing");
+    let mode = std::fs::Permissions::from_mode(0o600);
+    assert_same_error(fs::set_permissions(&missing, mode.clone()), std::fs::set_permissions(&missing, mode));
+
     let dangling = dir.join("dangling");
-    std::os::unix::fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    fs::symlink(dir.join("nowhere"), &dangling).unwrap();
+    assert!(fs::exists(&target).unwrap());
+    assert!(!fs::exists(&dangling).unwrap()); // followed: its target does not exist
+    assert!(!fs::exists(&missing).unwrap());
     assert!(fs::symlink_metadata(&dangling).is_ok());
     assert_same_error(fs::metadata(&dangling), std::fs::metadata(&dangling));
     assert_same_error(fs::canonicalize(&dangling), std::fs::canonicalize(&dangling));
-    assert_same_error(fs::symlink_metadata(dir.join("x")), std::fs::symlink_metadata(dir.join("x")));
+    assert_same_error(fs::symlink_metadata(&missing), std::fs::symlink_metadata(&missing));
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -200,6 +200,46 @@ pub fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     asyncify(move || std::fs::canonicalize(path))
 }
 
+/// Whether the path exists, following symbolic links (std's [`std::fs::exists`]): `Ok(false)` for a path
+/// that does not exist (or a dangling link), an error when that cannot be told (permission denied on a
+/// parent, for instance).
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn exists(path: impl AsRef<Path>) -> io::Result<bool> {
+    let path = path.as_ref().to_owned();
+    asyncify(move || std::fs::exists(path))
+}
+
+/// Creates a hard link `link` to the file `original` (std's [`std::fs::hard_link`]).
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
+    let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
+    asyncify(move || std::fs::hard_link(original, link))
+}
+
+/// Creates a symbolic link `link` pointing to `original` (`std::os::unix::fs::symlink`; tokio's
+/// `fs::symlink`).
+#[cfg(unix)]
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
+    let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
+    asyncify(move || std::os::unix::fs::symlink(original, link))
+}
+
+/// What a symbolic link points to (std's [`std::fs::read_link`]); not a link is
+/// [`io::ErrorKind::InvalidInput`].
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
+    let path = path.as_ref().to_owned();
+    asyncify(move || std::fs::read_link(path))
+}
+
+/// Changes the permissions of a file or directory (std's [`std::fs::set_permissions`]).
+#[coro_macros::coroutine(crate = ::coro_core)]
+pub fn set_permissions(path: impl AsRef<Path>, perm: Permissions) -> io::Result<()> {
+    let path = path.as_ref().to_owned();
+    asyncify(move || std::fs::set_permissions(path, perm))
+}
+
 /// The entries of a directory (std's [`std::fs::read_dir`]): a [`ReadDir`] whose
 /// [`next_entry`](ReadDir::next_entry) suspends. A path that is not a directory is
 /// [`io::ErrorKind::NotADirectory`].
