@@ -220,3 +220,31 @@ fn a_closed_stdout_is_a_broken_pipe() {
     child.wait().unwrap();
     assert_eq!(marked(&rest), ["BrokenPipe", "blocking true"]);
 }
+
+#[test]
+fn lines_from_a_terminal() {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let (mut master, mut slave) = (-1, -1);
+    // SAFETY: openpty writes two fds into the integers it is given; the other arguments may be null.
+    let rc = unsafe {
+        libc::openpty(&mut master, &mut slave, std::ptr::null_mut(), std::ptr::null(), std::ptr::null())
+    };
+    if rc != 0 {
+        return; // no pseudo-terminals here (no /dev/pts): nothing to try this on
+    }
+    // SAFETY: openpty succeeded, so both fds are open and owned by nobody else.
+    let (master, slave) = unsafe { (std::fs::File::from_raw_fd(master), OwnedFd::from_raw_fd(slave)) };
+    let child = child_command("lines")
+        .stdin(Stdio::from(slave))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Canonical mode: two lines, then ^D at the start of a line, which reads as the end of input.
+    std::io::Write::write_all(&mut &master, b"typed one\ntyped two\n\x04").unwrap();
+    let output = child.wait_with_output().unwrap();
+    drop(master);
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+    assert_eq!(marked(&output.stdout), ["typed one", "typed two"]);
+    assert_eq!(marked(&output.stderr), ["2 lines", "blocking true"]);
+}
