@@ -5,11 +5,11 @@
 //!
 //! A `File` owns an `Arc<Shared>`: the std file and the write [`Queue`], which the pool's drain task shares.
 //!
-//! **Writes.** `write` appends to `queue.pending` (up to [`MAX_WRITE`] bytes) and returns at once. If no drain
-//! task is running it starts one ([`Drain`]): on a pool thread it takes everything pending, writes it with
-//! one `write_all`, and repeats until nothing is pending. While it writes, the coroutine keeps appending, so
-//! the batches grow to whatever accumulated during one system call: 1 KiB writes in a loop become writes of
-//! up to [`MAX_WRITE`]. A full queue makes `write` wait until the drain takes the batch (the only time a
+//! **Writes.** `write` appends to `queue.pending` (up to [`MAX_WRITE`] bytes) and returns at once. If no
+//! drain task is running it starts one ([`Drain`]): on a pool thread it takes everything pending, writes it
+//! with one `write_all`, and repeats until nothing is pending. While it writes, the coroutine keeps
+//! appending, so the batches grow to whatever accumulated during one system call: 1 KiB writes in a loop
+//! become writes of up to [`MAX_WRITE`]. A full queue makes `write` wait until the drain takes the batch (the only time a
 //! write suspends). The first error of a background write is kept in `queue.error` and returned by the next
 //! operation; what was queued after it is dropped. The drain task runs its loop in `Drop`, so a drain that
 //! the pool cancels at shutdown before it started still writes everything, on the thread that cancels it.
@@ -27,8 +27,9 @@
 //! it: its result is then discarded), and every one except a buffered read also waits for the queue to
 //! drain, so nothing runs concurrently on the file and every operation sees the writes before it. The
 //! kernel's position is ahead of the caller's by the bytes read ahead and not handed out (in `buf`, and
-//! those of a read-ahead in flight): every other operation first discards them and records `queue.rewind`, which the next pool call (a
-//! drain, a read or another operation) applies with a relative seek before anything else.
+//! those of a read-ahead in flight): every operation but a read first discards them and records
+//! `queue.rewind`, which the next pool call (a drain, a read or another operation) applies with a relative
+//! seek before anything else.
 //!
 //! Every state change happens in `&mut self` poll functions, and what a pool task returns is kept in the
 //! `File`, never in an operation's future: dropping an operation midway loses nothing.

@@ -262,15 +262,17 @@ impl fmt::Debug for StdinLock<'_> {
 /// [`std::io::Stderr`], whose operations suspend.
 macro_rules! output {
     ($name:ident, $fn:ident, $fd:literal, $what:literal) => {
-        #[doc = concat!("The ", $what, " of the process, from [`", stringify!($fn), "`]: it implements [`Write`], so")]
-        /// `write!` and `writeln!` work on it in a coroutine. Unbuffered: each `write` is one `write(2)` (see the
-        /// module's notes); a `write_all` is never interleaved with another coroutine's.
+        #[doc = concat!("The ", $what, " of the process, from [`", stringify!($fn), "`]: it implements")]
+        /// [`Write`], so `write!` and `writeln!` work on it in a coroutine. Unbuffered: each `write` is one
+        /// `write(2)` (see the module's notes); a `write_all` is never interleaved with another coroutine's.
         #[derive(Clone, Copy)]
         pub struct $name {
             inner: &'static Mutex<Raw>,
         }
 
-        #[doc = concat!("The ", $what, " of the process (std's [`std::io::", stringify!($fn), "`]). Opened on its first operation.")]
+        #[doc = concat!("The ", $what, " of the process (std's [`std::io::", stringify!($fn), "`]).")]
+        ///
+        /// Opened on its first operation.
         pub fn $fn() -> $name {
             static STREAM: OnceLock<Mutex<Raw>> = OnceLock::new();
             $name { inner: STREAM.get_or_init(|| Mutex::new(Raw::Unopened($fd))) }
