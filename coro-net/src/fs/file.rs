@@ -9,10 +9,11 @@
 //! drain task is running it starts one ([`Drain`]): on a pool thread it takes everything pending, writes it
 //! with one `write_all`, and repeats until nothing is pending. While it writes, the coroutine keeps
 //! appending, so the batches grow to whatever accumulated during one system call: 1 KiB writes in a loop
-//! become writes of up to [`MAX_WRITE`]. A full queue makes `write` wait until the drain takes the batch (the only time a
-//! write suspends). The first error of a background write is kept in `queue.error` and returned by the next
-//! operation; what was queued after it is dropped. The drain task runs its loop in `Drop`, so a drain that
-//! the pool cancels at shutdown before it started still writes everything, on the thread that cancels it.
+//! become writes of up to [`MAX_WRITE`]. A full queue makes `write` wait until the drain takes the batch
+//! (the only time a write suspends). The first error of a background write is kept in `queue.error` and
+//! returned by the next operation; what was queued after it is dropped. The drain task runs its loop in
+//! `Drop`, so a drain that the pool cancels at shutdown before it started still writes everything, on the
+//! thread that cancels it.
 //!
 //! **Reads** are double-buffered. `buf[pos..end]` is data read and not yet handed out; a read that finds it
 //! empty and nothing in flight starts a pool read of at least [`MIN_READ`] bytes (the caller's size, up to
