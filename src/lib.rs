@@ -37,7 +37,7 @@
 //! The crate re-exports the three parts of the runtime:
 //! - [`coroutine`] and the other macros (`coro-macros`),
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
-//! - networking under [`net`] (`coro-net`).
+//! - networking under [`net`], files under [`fs`], and [`io`] with the standard streams (`coro-net`).
 
 #[doc(inline)]
 pub use coro_core::*;
