@@ -75,8 +75,8 @@ fn std_write(path: &Path, size: usize) {
     file.flush().unwrap();
 }
 
-fn std_stat(setup: &Setup) -> u64 {
-    (0..setup.files).map(|i| std::fs::metadata(setup.small(i)).unwrap().len()).sum()
+fn std_stat(paths: Vec<PathBuf>) -> u64 {
+    paths.iter().map(|path| std::fs::metadata(path).unwrap().len()).sum()
 }
 
 async fn tokio_read(path: PathBuf) -> usize {
@@ -163,7 +163,7 @@ fn run(rts: &Runtimes, setup: &Setup, which: Impl, op: &str) -> (f64, f64) {
     match (which, op) {
         (Impl::Std, "read") => assert_eq!(std_read(&source), size),
         (Impl::Std, "write") => std_write(&target, size),
-        (Impl::Std, "stat") => assert_eq!(std_stat(setup), setup.files as u64),
+        (Impl::Std, "stat") => assert_eq!(std_stat(paths), setup.files as u64),
         (Impl::Tokio, "read") => {
             assert_eq!(rts.tokio.block_on(rts.tokio.spawn(tokio_read(source))).unwrap(), size)
         }
