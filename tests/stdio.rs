@@ -79,6 +79,12 @@ fn child(mode: String) -> io::Result<()> {
             }
             writeln!(out, "{MARK}{total} {sum}")?;
         }
+        "second_runtime" => {
+            // The first line was read by another runtime, now shut down: stdin moves to this one's reactor.
+            let mut rest = String::new();
+            io::stdin().read_to_string(&mut rest)?;
+            writeln!(out, "{MARK}rest={rest:?}")?;
+        }
         "closed" => {
             // Open stdout (through the reactor: its reader is still there), say so, and wait for the parent
             // to close that reader and then stdin.
@@ -102,11 +108,25 @@ fn child(mode: String) -> io::Result<()> {
     err.flush()
 }
 
+#[coro::coroutine]
+fn read_one_line() -> io::Result<String> {
+    let mut line = String::new();
+    io::stdin().read_line(&mut line)?;
+    Ok(line)
+}
+
 /// The child's entry point: does nothing unless run as the child.
 #[test]
 #[ignore = "the child process of the stdio tests, run by them"]
 fn child_entry() {
     if let Ok(mode) = std::env::var("CORO_STDIO_CHILD") {
+        if mode == "second_runtime" {
+            let first = coro::Runtime::builder().workers(1).build().unwrap();
+            let line = first.block_on(read_one_line()).unwrap();
+            drop(first);
+            assert_eq!(line, "from the first runtime\n");
+            eprintln!("{MARK}first read"); // the parent sends the rest only now: it is not in the buffer
+        }
         let runtime = coro::Runtime::builder().workers(2).build().unwrap();
         // Spawned, so the coroutine must be `Send` with its stdio operations held across suspensions.
         runtime.block_on(runtime.spawn(child(mode)).join()).unwrap().unwrap();
@@ -156,6 +176,34 @@ fn read_line_then_read_to_string() {
     let (out, err) = run_piped("read_line", b"first line\r\nsecond\nthird".to_vec());
     assert_eq!(out, [r#"first="first line\r\n" second="second\n" rest="third""#]);
     assert_eq!(err, ["blocking true"]);
+}
+
+#[test]
+fn stdin_moves_to_the_next_runtime() {
+    let mut child = child_command("second_runtime")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    std::io::Write::write_all(&mut stdin, b"from the first runtime\n").unwrap();
+    let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains(MARK) {
+        line.clear();
+        assert_ne!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap(), 0, "the child ended early");
+    }
+    assert_eq!(marked(line.as_bytes()), ["first read"]);
+    // Read through the second runtime's reactor: the registration moved with it.
+    std::io::Write::write_all(&mut stdin, b"and the second\n").unwrap();
+    drop(stdin);
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut stderr, &mut rest).unwrap();
+    let output = child.wait_with_output().unwrap();
+    assert!(output.status.success(), "{}", String::from_utf8_lossy(&rest));
+    assert_eq!(marked(&output.stdout), [r#"rest="and the second\n""#]);
+    assert_eq!(marked(&rest), ["blocking true"]);
 }
 
 fn checksum(data: &[u8]) -> u64 {

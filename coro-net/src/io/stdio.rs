@@ -97,6 +97,10 @@ impl Raw {
             return Ok(());
         }
         let fd = file.as_raw_fd();
+        if let Some((_, mut old)) = registration.take() {
+            // Registered with another runtime's reactor: leave it (an error means that reactor is gone).
+            let _ = old.deregister(&mut SourceFd(&fd));
+        }
         match Registration::new(&mut SourceFd(&fd), mio::Interest::READABLE | mio::Interest::WRITABLE) {
             Ok(new) => {
                 *registration = driver.map(|driver| (driver, new));
