@@ -161,7 +161,8 @@ fn read_dir_lists_every_entry() {
     std::fs::create_dir(dir.join("sub")).unwrap();
     let mut entries = fs::read_dir(&dir).unwrap();
     let mut names = Vec::new();
-    while let Some(entry) = entries.next_entry().unwrap() {
+    while let Some(entry) = entries.next() {
+        let entry = entry.unwrap();
         let name = entry.file_name().into_string().unwrap();
         assert_eq!(entry.path(), dir.join(&name));
         let is_dir = entry.file_type().unwrap().is_dir();
@@ -169,7 +170,7 @@ fn read_dir_lists_every_entry() {
         assert_eq!(entry.metadata().unwrap().is_dir(), is_dir);
         names.push(name);
     }
-    assert!(entries.next_entry().unwrap().is_none()); // stays ended
+    assert!(entries.next().is_none()); // stays ended
     names.sort();
     let mut expected: Vec<String> = (0..FILES).map(|i| format!("f{i:03}")).collect();
     expected.push("sub".into());

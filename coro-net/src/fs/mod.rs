@@ -63,7 +63,7 @@
 //!   except to another handle sharing the open file description (a `try_clone`d std file).
 //! - [`ReadDir`] is not an `Iterator` (an iterator cannot suspend): `for entry in fs::read_dir(dir)? {
 //!   let entry = entry?; .. }` becomes `let mut entries = fs::read_dir(dir)?; while let Some(entry) =
-//!   entries.next_entry()? { .. }`, the shape of `coro::io::Lines`. Entries are fetched 32 per pool call.
+//!   entries.next() { let entry = entry?; .. }`, the shape of `coro::net::Incoming`. Entries are fetched 32 per pool call.
 //! - Every operation needs a coro runtime (`#[coro::main]`, `coro::run`, ...) for its blocking pool.
 
 mod file;
@@ -241,7 +241,7 @@ pub fn set_permissions(path: impl AsRef<Path>, perm: Permissions) -> io::Result<
 }
 
 /// The entries of a directory (std's [`std::fs::read_dir`]): a [`ReadDir`] whose
-/// [`next_entry`](ReadDir::next_entry) suspends. A path that is not a directory is
+/// [`next`](ReadDir::next) suspends. A path that is not a directory is
 /// [`io::ErrorKind::NotADirectory`].
 #[coro_macros::coroutine(crate = ::coro_core)]
 pub fn read_dir(path: impl AsRef<Path>) -> io::Result<ReadDir> {

@@ -19,7 +19,7 @@ const BATCH: usize = 32;
 type Batch = (VecDeque<io::Result<DirEntry>>, Option<std::fs::ReadDir>);
 
 /// The entries of a directory, from [`read_dir`](super::read_dir): std's [`std::fs::ReadDir`], whose
-/// [`next_entry`](ReadDir::next_entry) suspends.
+/// [`next`](ReadDir::next) suspends.
 ///
 /// ```
 /// use coro_net::fs;
@@ -30,7 +30,8 @@ type Batch = (VecDeque<io::Result<DirEntry>>, Option<std::fs::ReadDir>);
 ///     let mut entries = fs::read_dir(&dir)?;
 ///     let mut names = Vec::new();
 ///     // std: `for entry in fs::read_dir(&dir)? { let entry = entry?; .. }`
-///     while let Some(entry) = entries.next_entry()? {
+///     while let Some(entry) = entries.next() {
+///         let entry = entry?;
 ///         names.push(entry.file_name().to_string_lossy().into_owned());
 ///     }
 ///     names.sort();
@@ -51,7 +52,7 @@ pub struct ReadDir {
     entries: VecDeque<io::Result<DirEntry>>,
     /// The std iterator, while no batch is in flight and it has not ended.
     std: Option<std::fs::ReadDir>,
-    /// The batch being fetched; kept here so a dropped `next_entry` loses nothing.
+    /// The batch being fetched; kept here so a dropped `next` loses nothing.
     inflight: Option<Join<Batch>>,
 }
 
@@ -62,27 +63,29 @@ impl ReadDir {
 
     /// The next entry, or `None` at the end: suspends while the next batch of entries is read.
     ///
-    /// std's `Iterator::next` gives `Option<io::Result<DirEntry>>`; this gives `io::Result<Option<_>>`, so
-    /// `while let Some(entry) = entries.next_entry()? { .. }` replaces `for entry in .. { let entry =
-    /// entry?; .. }` (the shape of `coro::io::Lines::next_line`). An error for one entry does not end the
-    /// listing.
-    pub fn next_entry(&mut self) -> impl Suspend<Output = io::Result<Option<DirEntry>>> + '_ {
-        Op(move |cx: &mut Context<'_>| self.poll_next_entry(cx))
+    /// The item of std's `Iterator::next`, `Option<io::Result<DirEntry>>`, so `for entry in .. { let entry =
+    /// entry?; .. }` becomes `while let Some(entry) = entries.next() { let entry = entry?; .. }` (the shape of
+    /// `coro::net::Incoming::next`). An error for one entry does not end the listing.
+    pub fn next(&mut self) -> impl Suspend<Output = Option<io::Result<DirEntry>>> + '_ {
+        Op(move |cx: &mut Context<'_>| self.poll_next(cx))
     }
 
-    fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
+    fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<io::Result<DirEntry>>> {
         loop {
             if let Some(entry) = self.entries.pop_front() {
-                return Poll::Ready(entry.map(Some));
+                return Poll::Ready(Some(entry));
             }
             if let Some(join) = &mut self.inflight {
                 let batch = ready!(Pin::new(join).poll(cx));
                 self.inflight = None;
-                (self.entries, self.std) = batch.map_err(join_error)?;
+                match batch.map_err(join_error) {
+                    Ok(batch) => (self.entries, self.std) = batch,
+                    Err(err) => return Poll::Ready(Some(Err(err))),
+                }
                 continue;
             }
             let Some(mut std) = self.std.take() else {
-                return Poll::Ready(Ok(None));
+                return Poll::Ready(None);
             };
             let mut entries = std::mem::take(&mut self.entries);
             self.inflight = Some(
