@@ -66,7 +66,10 @@ impl ReadDir {
     /// The item of std's `Iterator::next`, `Option<io::Result<DirEntry>>`, so `for entry in .. { let entry =
     /// entry?; .. }` becomes `while let Some(entry) = entries.next() { let entry = entry?; .. }` (the shape of
     /// `coro::net::Incoming::next`). An error for one entry does not end the listing.
-    #[expect(clippy::should_implement_trait, reason = "an Iterator cannot suspend: this is its coroutine form")]
+    #[expect(
+        clippy::should_implement_trait,
+        reason = "an Iterator cannot suspend: this is its coroutine form"
+    )]
     pub fn next(&mut self) -> impl Suspend<Output = Option<io::Result<DirEntry>>> + '_ {
         Op(move |cx: &mut Context<'_>| self.poll_next(cx))
     }
