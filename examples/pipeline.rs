@@ -12,15 +12,16 @@
 //! the worker, never a thread. On Ctrl-C (`SIGINT`) the workers are cancelled, which kills their children
 //! (`kill_on_drop`), the results already in are kept, and the program exits with status 130, as a shell does.
 //!
-//! Reading stdin and appending to the file are the two places std's blocking I/O stands in for what coro
-//! does not have yet: a plain thread reads stdin into the channel, and each append runs on the blocking
-//! pool.
+//! Every wait is a coroutine's: a feeder coroutine reads stdin line by line (`coro::io::stdin`) into the
+//! channel, and the results go to a `coro::fs::File` opened for appending, whose writes are coalesced on the
+//! blocking pool and flushed before the program exits.
 
 use coro::chan;
+use coro::fs::OpenOptions;
+use coro::io::Write;
 use coro::process::{Command, Output};
 use coro::signal::{Signal, SignalKind};
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write as _};
+use std::io;
 use std::process::ExitCode;
 use std::sync::Arc;
 
@@ -50,24 +51,15 @@ fn work(lines: chan::Receiver<String>, command: Arc<Vec<String>>, reports: chan:
     }
 }
 
-/// The lines of stdin, read by a plain thread into a bounded channel (std's stdin blocks).
-fn stdin_lines(capacity: usize) -> chan::Receiver<String> {
-    let (tx, rx) = chan::bounded(capacity);
-    std::thread::spawn(move || {
-        for line in io::stdin().lines().map_while(Result::ok) {
-            if tx.send_blocking(line).is_err() {
-                return;
-            }
-        }
-    });
-    rx
-}
-
-/// Appends `text` to `file` on the blocking pool (std's file writes block).
+/// Sends the lines of stdin into `lines` until stdin ends (or is unreadable) or every worker is gone.
 #[coro::coroutine]
-fn append(file: Arc<File>, text: String) -> io::Result<()> {
-    let write = coro::spawn_blocking(move || (&*file).write_all(text.as_bytes()));
-    write.join().map_err(io::Error::other)?
+fn feed(lines: chan::Sender<String>) {
+    let mut stdin = coro::io::stdin().lines();
+    while let Ok(Some(line)) = stdin.next_line() {
+        if lines.send(line).is_err() {
+            return;
+        }
+    }
 }
 
 #[coro::main]
@@ -85,12 +77,13 @@ fn main() -> io::Result<ExitCode> {
         Ok(jobs) => jobs.parse().map_err(|_| io::Error::other("PIPELINE_JOBS: not a number"))?,
         Err(_) => 4,
     };
-    let file = Arc::new(OpenOptions::new().create(true).append(true).open(&path)?);
+    let mut file = OpenOptions::new().create(true).append(true).open(&path)?;
     // Listening before any work starts: from here on Ctrl-C is ours to handle.
     let mut interrupts = Signal::new(SignalKind::interrupt())?;
     eprintln!("pipeline: {jobs} jobs, appending to {path}");
 
-    let lines = stdin_lines(jobs);
+    let (lines_tx, lines) = chan::bounded(jobs);
+    coro::spawn!(feed(lines_tx));
     let (reports_tx, reports) = chan::bounded(jobs);
     let command = Arc::new(command);
     let workers: Vec<_> =
@@ -102,7 +95,7 @@ fn main() -> io::Result<ExitCode> {
         coro::select! {
             report = reports.recv() => match report {
                 Ok(report) => {
-                    append(file.clone(), report)?;
+                    file.write_all(report.as_bytes())?;
                     done += 1;
                 }
                 Err(_closed) => break, // stdin ended and every run is reported
@@ -111,11 +104,13 @@ fn main() -> io::Result<ExitCode> {
                 for worker in &workers {
                     worker.abort(); // drops its running `output()`: the child is killed and reaped
                 }
+                file.flush()?;
                 eprintln!("pipeline: interrupted after {done} runs");
                 return Ok(ExitCode::from(130));
             },
         }
     }
+    file.flush()?;
     eprintln!("pipeline: {done} runs");
     Ok(ExitCode::SUCCESS)
 }

@@ -37,8 +37,9 @@
 //! The crate re-exports the three parts of the runtime:
 //! - [`coroutine`] and the other macros (`coro-macros`),
 //! - the core: [`Suspend`], [`block_on`], [`wait`], [`nowait!`], [`yield_now`] (`coro-core`),
-//! - networking under [`net`] (`coro-net`), child processes under [`process`], Unix signals under
-//!   [`signal`], and any other file descriptor through [`io::Async`].
+//! - networking under [`net`], files under [`fs`], [`io`] with the standard streams (`coro-net`), child
+//!   processes under [`process`], Unix signals under [`signal`], and any other file descriptor through
+//!   [`io::Async`].
 //!
 //! Behind cargo features, bridges to the async ecosystem: `hyper` (hyper 1.x's I/O, executor and timer on
 //! coro), `tls` (rustls: `tls::TlsAcceptor`, `tls::TlsConnector`) and `compat` (`compat::tokio(future)` for
@@ -330,6 +331,10 @@ pub use coro_macros::test;
 /// ```
 #[doc(inline)]
 pub use coro_net::net;
+
+/// `std::fs` for coroutines: the file system calls and [`fs::File`], on the blocking pool.
+#[doc(inline)]
+pub use coro_net::fs;
 
 #[doc(inline)]
 pub use coro_net::io;

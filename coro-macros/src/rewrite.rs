@@ -20,6 +20,10 @@
 //!   branches run in this body and are rewritten. These macros are recognized by the last segment of their
 //!   path (`select!`, `coro::select!`, `my::select!`) and parsed with the macro's own parser, then re-emitted
 //!   with the rewritten tokens; an input the parser rejects is left as written, for the macro to report;
+//! - `write!` and `writeln!` expand to a `write_fmt` call, which may be an operation (`coro::io::Write`'s
+//!   is): the macro itself goes through the probe, like a call, after its arguments are rewritten. It is
+//!   bound first, `{ let written = write!(..); written }`, so the temporaries of its `format_args!` (not
+//!   `Send`) end before the suspension instead of living across it as a call's temporaries do;
 //! - calls that are never awaited, by name (the skip lists): methods whose result type is chosen by the
 //!   context, where a probe would stop inference ([`SKIPPED_METHODS`]: `into`, `collect`, `parse`, the
 //!   `unwrap` family, ...); methods whose result std makes plain by convention ([`PLAIN_METHODS`] and
@@ -350,9 +354,30 @@ impl VisitMut for Rewriter<'_> {
             _ => {}
         }
         visit_mut::visit_expr_mut(self, expr);
-        if is_candidate(expr) {
+        if let Expr::Macro(mac) = expr {
+            if is_write_macro(&mac.mac.path) {
+                let span = mac.span();
+                *expr = Expr::Verbatim(quote_spanned!(span=> { let __coro_written = #mac; __coro_written }));
+                self.wrap(expr, None);
+            }
+        } else if is_candidate(expr) {
             self.wrap(expr, None);
         }
+    }
+
+    fn visit_stmt_mut(&mut self, stmt: &mut Stmt) {
+        // `writeln!(out, ..);` is a macro statement: made an expression statement, so it is probed.
+        if let Stmt::Macro(statement) = stmt {
+            if is_write_macro(&statement.mac.path) {
+                let semi = statement.semi_token.unwrap_or_default();
+                let mac = Expr::Macro(syn::ExprMacro {
+                    attrs: std::mem::take(&mut statement.attrs),
+                    mac: statement.mac.clone(),
+                });
+                *stmt = Stmt::Expr(mac, Some(semi));
+            }
+        }
+        visit_mut::visit_stmt_mut(self, stmt);
     }
 
     fn visit_local_mut(&mut self, local: &mut Local) {
@@ -415,6 +440,12 @@ fn is_candidate(expr: &Expr) -> bool {
         }
         _ => false,
     }
+}
+
+/// `write!` and `writeln!` by their std name: a `write_fmt` call in disguise.
+fn is_write_macro(path: &Path) -> bool {
+    is_expression_macro(path)
+        && path.segments.last().is_some_and(|last| last.ident == "write" || last.ident == "writeln")
 }
 
 /// `println!`, `std::println!`, `core::assert!`, ...: a macro of [`EXPRESSION_MACROS`] by its std name.
@@ -509,6 +540,19 @@ mod tests {
             assert!(!rewritten.contains(&format!("match {call}")), "{call} in {rewritten}");
         }
         assert_eq!(rewritten.matches("__coro_kind ()").count(), 1, "{rewritten}");
+    }
+
+    #[test]
+    fn write_macros_are_probed_like_calls() {
+        let rewritten = rewrite(parse_quote!({
+            write!(out, "{}", f())?;
+            writeln!(out, "done");
+            println!("{}", g());
+        }));
+        assert!(rewritten.contains("match { let __coro_written = write ! (out"), "{rewritten}");
+        assert!(rewritten.contains("match { let __coro_written = writeln ! (out"), "{rewritten}");
+        assert!(rewritten.contains("match f ()"), "{rewritten}");
+        assert!(!rewritten.contains("match println"), "{rewritten}");
     }
 
     #[test]

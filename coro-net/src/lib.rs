@@ -7,13 +7,15 @@
 //!   `Registration` the socket types are built on. Its module header explains the design.
 //! - [`time`]: `sleep`, `sleep_until`, `timeout` (and [`timeout!`]), `interval`.
 //! - [`net`]: `TcpListener`, `TcpStream`, `UdpSocket`, `UnixListener`, `UnixStream`, `UnixDatagram`.
-//! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`, and `Async`
-//!   for any other file descriptor.
+//! - [`fs`]: `std::fs` for coroutines: the file system calls and `File`, on the blocking pool.
+//! - [`io`]: the coroutine `Read`/`Write`/`BufRead` traits, `BufReader`, `BufWriter`, `copy`, the standard
+//!   streams, and `Async` for any other file descriptor.
 //! - [`process`]: child processes (`Command`, `Child`) whose pipes and exit wait on the reactor.
 //! - [`signal`]: `ctrl_c`, `Signal`.
 
 #![warn(missing_docs)]
 
+pub mod fs;
 pub mod io;
 pub mod net;
 #[cfg(unix)]

@@ -97,7 +97,9 @@ pub fn execute(name: &str, command: &Command<'_>, store: &Store, out: &mut Vec<u
                 optional_bulk(out, keys.get(key).map(|entry| &entry.value[..]));
             }
         }),
-        "MSET" if command.len() % 2 == 0 => error(out, "ERR wrong number of arguments for 'mset' command"),
+        "MSET" if command.len().is_multiple_of(2) => {
+            error(out, "ERR wrong number of arguments for 'mset' command")
+        }
         "MSET" => {
             store.with(|keys| {
                 let mut args = command.args_from(1);

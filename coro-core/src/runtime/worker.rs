@@ -530,7 +530,7 @@ impl Core {
 
     fn next_task(&mut self, shared: &Shared) -> Option<Runnable> {
         self.tick = self.tick.wrapping_add(1);
-        if self.tick % GLOBAL_INTERVAL == 0 {
+        if self.tick.is_multiple_of(GLOBAL_INTERVAL) {
             self.drain_inbox(shared);
             if let Some(task) = shared.inject.pop() {
                 return Some(task);

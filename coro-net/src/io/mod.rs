@@ -3,8 +3,9 @@
 //! Blocking code ports by keeping every name: [`Read`], [`Write`] and [`BufRead`] have std's methods
 //! (`read`, `read_exact`, `read_to_end`, `read_to_string`, `write`, `write_all`, `flush`, `fill_buf`,
 //! `consume`, `read_until`, `read_line`, `lines`), [`BufReader`] and [`BufWriter`] wrap any reader or writer,
-//! and [`copy`] moves a whole stream. [`Async`] registers any other non-blocking file descriptor (a pipe, an
-//! eventfd, a tun device) with the reactor. Inside a `#[coro::coroutine]` each operation is a call whose value is
+//! and [`copy`] moves a whole stream; [`stdin`], [`stdout`] and [`stderr`] are the process's standard
+//! streams. [`Async`] registers any other non-blocking file descriptor (a pipe, an eventfd, a tun device)
+//! with the reactor. Inside a `#[coro::coroutine]` each operation is a call whose value is
 //! a [`Suspend`](coro_core::Suspend) future, so it is awaited in place and the code reads exactly like std:
 //!
 //! ```
@@ -75,8 +76,6 @@
 //!
 //! - **Dropping a [`BufWriter`] does not flush it** (std flushes on drop): a destructor cannot suspend.
 //!   Call `flush()` or `into_inner()` before dropping, as in the example above.
-//! - No `write_fmt` yet, so `write!(out, ..)` does not apply: format first,
-//!   `out.write_all(format!(..).as_bytes())?`.
 //! - The traits are not object-safe (`dyn Read` does not exist): use generics or `impl Read`.
 //! - In *generic* code, the future of `R::read` is not known to be `Send` (the trait cannot promise it for
 //!   every reader), so `spawn!` of a coroutine generic over `R: Read` must happen where `R` is a concrete
@@ -124,6 +123,8 @@ mod buf_writer;
 mod copy;
 mod impls;
 mod read;
+#[cfg(unix)]
+mod stdio;
 mod utf8;
 mod write;
 
@@ -139,6 +140,8 @@ pub use buf_reader::BufReader;
 pub use buf_writer::{BufWriter, IntoInnerError};
 pub use copy::{copy, copy_buf};
 pub use read::Read;
+#[cfg(unix)]
+pub use stdio::{Stderr, Stdin, StdinLock, Stdout, stderr, stdin, stdout};
 pub use write::Write;
 
 #[doc(no_inline)]

@@ -1,10 +1,13 @@
 //! The [`Write`] trait: std's `Write`, with operations that suspend instead of blocking.
 //!
 //! `write` and `flush` are required; `write_all` is provided (std's loop: `Interrupted` retried, a write of
-//! zero bytes is a `WriteZero` error) and worth overriding when the stream has a faster one.
+//! zero bytes is a `WriteZero` error) and worth overriding when the stream has a faster one. `write_fmt`,
+//! what `write!` and `writeln!` call, formats the whole text first, then writes it with one `write_all`.
 
 use super::interrupted;
 use coro_core::Suspend;
+use std::borrow::Cow;
+use std::fmt;
 use std::io::{self, ErrorKind};
 
 /// Writes bytes to a sink, suspending the coroutine while it cannot take any.
@@ -56,6 +59,36 @@ pub trait Write {
         Ok(())
     }
 
+    /// Writes formatted text: what `write!(out, ..)` and `writeln!(out, ..)` call, so inside a coroutine they
+    /// read as in std (`writeln!(out, "{n} lines")?;` suspends until the text is written).
+    ///
+    /// ```
+    /// use coro_net::io::{self, Write};
+    ///
+    /// #[coro_macros::coroutine(crate = ::coro_core)]
+    /// fn report(mut out: impl Write, lines: usize) -> io::Result<()> {
+    ///     write!(out, "{lines} ")?;
+    ///     writeln!(out, "lines")
+    /// }
+    ///
+    /// let mut out = Vec::new();
+    /// coro_core::block_on(report(&mut out, 3)).unwrap();
+    /// assert_eq!(out, b"3 lines\n");
+    /// ```
+    ///
+    /// The text is formatted when the operation is created, into one `String` (none for a literal without
+    /// arguments), and written with [`write_all`](Write::write_all): one write per call, where std's
+    /// unbuffered writers write each piece of the format string separately. The operation keeps no borrow of
+    /// the arguments (`use<'a, Self>`), so the macro's temporaries end before the coroutine suspends and it
+    /// stays `Send`. A `Display` impl that fails
+    /// makes it an error (std's "formatter error"), and nothing is written.
+    fn write_fmt<'a>(
+        &'a mut self,
+        args: fmt::Arguments<'_>,
+    ) -> impl Suspend<Output = io::Result<()>> + use<'a, Self> {
+        write_text(self, format(args))
+    }
+
     /// Borrows the writer, so an operation that takes it by value leaves it usable (std's `by_ref`).
     fn by_ref(&mut self) -> &mut Self
     where
@@ -63,6 +96,22 @@ pub trait Write {
     {
         self
     }
+}
+
+/// The text of `args`: borrowed when it is a literal, else formatted into a `String`.
+fn format(args: fmt::Arguments<'_>) -> io::Result<Cow<'static, str>> {
+    if let Some(literal) = args.as_str() {
+        return Ok(Cow::Borrowed(literal));
+    }
+    let mut text = String::new();
+    fmt::Write::write_fmt(&mut text, args).map_err(|_| io::Error::other("formatter error"))?;
+    Ok(Cow::Owned(text))
+}
+
+/// The operation of [`Write::write_fmt`], once the text is formatted.
+#[coro_macros::coroutine(crate = ::coro_core)]
+fn write_text<W: Write + ?Sized>(writer: &mut W, text: io::Result<Cow<'static, str>>) -> io::Result<()> {
+    writer.write_all(text?.as_bytes())
 }
 
 /// A reference or a box writes like what it points to, as in std.

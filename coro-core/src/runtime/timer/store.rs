@@ -62,7 +62,7 @@ impl TimerStore {
     #[inline]
     fn deadline_ms(&self, instant: Instant) -> u64 {
         let since = instant.saturating_duration_since(self.start);
-        let ms = since.as_millis() + u128::from(since.subsec_nanos() % 1_000_000 != 0);
+        let ms = since.as_millis() + u128::from(!since.subsec_nanos().is_multiple_of(1_000_000));
         u64::try_from(ms).unwrap_or(u64::MAX)
     }
 
