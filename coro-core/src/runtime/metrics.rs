@@ -8,10 +8,11 @@
 //! only ever share the line. Readers (a [`RuntimeMetrics`] on any thread) load the counters without stopping
 //! anyone, so a snapshot is a little stale, never torn. A worker hands its completion counter to the task it
 //! polls, so a completion costs one increment and no look-up of the thread's context; the rare completions
-//! outside a poll (cancellations by a shutdown) find their worker through that context. Spawns and
-//! completions on threads that drive no worker of the runtime (a plain thread holding a
-//! [`Handle`](super::Handle), the blocking pool) go to two shared atomic counters instead; those paths are
-//! not hot.
+//! outside a poll (cancellations by a shutdown) find their worker through that context. A spawn is counted
+//! where the new task is queued, in the worker's core (so the spawning code, inlined into every spawning
+//! task, stays as small as it was without counters). Spawns and completions on threads that drive no worker
+//! of the runtime (a plain thread holding a [`Handle`](super::Handle), the blocking pool), and the rare
+//! spawns on a worker whose core is out, go to two shared atomic counters instead; those paths are not hot.
 //!
 //! Live tasks are counted as spawns minus completions. The counters of completions are read before those of
 //! spawns, each with `Acquire`, and every completion is stored with `Release` after its task was handed

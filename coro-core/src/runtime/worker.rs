@@ -201,6 +201,9 @@ impl ThreadCx {
     fn schedule_here(&self, task: Runnable, placement: Placement) -> Option<Runnable> {
         if self.in_driver.get() {
             // Wakes dispatched by this worker's I/O driver are collected into one batch (see `dispatching`).
+            if placement == Placement::Back {
+                self.shared.count_spawn_elsewhere();
+            }
             self.dispatched.borrow_mut().push(task);
             return None;
         }
@@ -327,17 +330,27 @@ impl Shared {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
         // owned list if it ever waits; during shutdown, it is cancelled where its `Runnable` is dropped.
         let (notified, join) = unsafe { task::new_task(future, self.clone()) };
-        match cx.and_then(|cx| cx.worker.filter(|_| ptr::eq(&*cx.shared, &**self))) {
-            Some(index) => bump(&self.counters.workers[index].spawned),
-            None => _ = self.counters.spawned_elsewhere.fetch_add(1, Release),
-        }
         if self.closing.load(Relaxed) {
-            // `shutdown_timeout` is draining the runtime: no new tasks.
-            notified.shutdown();
-            return join;
+            self.refuse(notified);
+        } else {
+            // Counted where it is queued (`Placement::Back` is a spawn): this code is inlined into every
+            // spawning task, and counting here would take it past what the compiler inlines.
+            self.schedule_from(cx, notified, Placement::Back);
         }
-        self.schedule_from(cx, notified, Placement::Back);
         join
+    }
+
+    /// Cancels a task spawned while `shutdown_timeout` drains the runtime (no new tasks), counted as spawned
+    /// so that its completion is matched.
+    #[cold]
+    fn refuse(&self, task: Runnable) {
+        self.count_spawn_elsewhere();
+        task.shutdown();
+    }
+
+    /// Counts a spawn on a thread that has no counters of its own, or on a worker outside its core.
+    fn count_spawn_elsewhere(&self) {
+        self.counters.spawned_elsewhere.fetch_add(1, Release);
     }
 
     /// Counts a task completed outside [`run_task`] (cancelled by a shutdown, on any thread).
@@ -366,6 +379,9 @@ impl Shared {
             _ => Some(task),
         };
         if let Some(task) = task {
+            if placement == Placement::Back {
+                self.count_spawn_elsewhere();
+            }
             self.inject.push(task);
             self.notify_parked();
         }
@@ -499,7 +515,10 @@ impl Core {
                 None => return,
                 Some(prev) => self.run_queue.push_back(prev, &shared.inject),
             },
-            Placement::Back => self.run_queue.push_back(task, &shared.inject),
+            Placement::Back => {
+                bump(&shared.counters.workers[self.index].spawned);
+                self.run_queue.push_back(task, &shared.inject);
+            }
         }
         shared.notify_parked_local();
     }

@@ -81,7 +81,8 @@ pub(crate) enum Placement {
     /// Woken by the task running now: run it next (the LIFO slot), while what it touches is in cache.
     Next,
     /// Spawned: behind the tasks already waiting, in the run queue, where an idle worker can steal it; a
-    /// sleeping worker is woken to come and do so, since the spawner goes on running.
+    /// sleeping worker is woken to come and do so, since the spawner goes on running. The scheduler counts
+    /// the spawn where it queues the task (see `runtime::metrics`).
     Back,
 }
 
