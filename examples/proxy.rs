@@ -26,6 +26,8 @@
 
 #[path = "support/accept.rs"]
 mod accept;
+#[path = "support/shutdown.rs"]
+mod shutdown;
 #[path = "support/timeouts.rs"]
 mod timeouts;
 
@@ -133,17 +135,20 @@ fn main() -> io::Result<()> {
         eprintln!("usage: proxy LISTEN_ADDR UPSTREAM_ADDR   (e.g. proxy 127.0.0.1:9000 127.0.0.1:8080)");
         std::process::exit(2);
     };
+    // The proxy relays bytes of a protocol it does not know: it counts connections, not requests.
+    let graceful = shutdown::Graceful::on_signals("proxy", None)?;
     let listener = TcpListener::bind(listen.as_str())?;
     println!("proxy listening on {}, forwarding to {upstream}", listener.local_addr()?);
     let upstream: Arc<str> = upstream.into();
     let timeout = timeouts::from_env("PROXY_TIMEOUT", Some(TIMEOUT));
-    accept::accept_forever(&listener, |client, peer| {
+    accept::accept_until_stopped(&listener, &graceful, |client, peer, connection| {
         let upstream = upstream.clone();
-        drop(coro::spawn!(move || {
-            if let Err(err) = relay(client, upstream, timeout) {
+        drop(coro::spawn!(connection.serve(client, move |client, _| async move {
+            if let Err(err) = relay(client, upstream, timeout).await {
                 eprintln!("{peer}: {err}");
             }
-        }));
+        })));
     });
+    graceful.drain();
     Ok(())
 }
