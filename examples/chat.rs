@@ -7,7 +7,8 @@
 //! nc 127.0.0.1 7000                                   # in two terminals: type lines, see the other's
 //! ```
 //!
-//! It prints `chat server listening on ADDR` once it accepts connections. A client is named by its
+//! It prints `chat server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`support/shutdown.rs`). A client is named by its
 //! address; it is greeted with `*** welcome, NAME; N here`, sees `*** NAME joined` and `*** NAME left` for
 //! the others, and their lines as `NAME: text`.
 //!

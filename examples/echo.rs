@@ -6,6 +6,8 @@
 //! CORO_WORKERS=1 cargo run --release --example echo  # on one worker thread
 //! nc 127.0.0.1 8000                                   # type a line, get it back
 //! ```
+//!
+//! Ctrl-C (SIGINT) or SIGTERM stops it gracefully, with a summary line (`support/shutdown.rs`).
 
 #[path = "support/accept.rs"]
 mod accept;

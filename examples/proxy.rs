@@ -8,7 +8,9 @@
 //! curl http://127.0.0.1:9000/plaintext
 //! ```
 //!
-//! It prints `proxy listening on ADDR, forwarding to UPSTREAM` once it accepts connections. A relay on which
+//! It prints `proxy listening on ADDR, forwarding to UPSTREAM` once it accepts connections; SIGINT or SIGTERM
+//! stops it gracefully (`support/shutdown.rs`): each client's end of the stream is passed upstream, so the
+//! upstream answers what it has and closes. A relay on which
 //! no byte moved either way for 10 minutes is closed, as nginx's `proxy_timeout`; `PROXY_TIMEOUT` (seconds,
 //! 0 for none) changes it.
 //!

@@ -9,7 +9,8 @@
 //! wrk -t2 -c64 -d10s http://127.0.0.1:8080/plaintext
 //! ```
 //!
-//! It prints `http server listening on ADDR` once it accepts connections. A client gets 60 s to send a request
+//! It prints `http server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`../support/shutdown.rs`). A client gets 60 s to send a request
 //! head (then 408), a kept-alive connection 75 s of idleness, and a client that takes no response bytes 60 s
 //! before it is dropped, as nginx's defaults; `HTTP_HEADER_TIMEOUT`, `HTTP_KEEPALIVE_TIMEOUT` and
 //! `HTTP_SEND_TIMEOUT` (seconds, 0 for none) change them.

@@ -9,7 +9,8 @@
 //! redis-benchmark -p 6379 -t get,set -n 100000 -P 16 -q
 //! ```
 //!
-//! It prints `redis server listening on ADDR` once it accepts connections. `REDIS_TIMEOUT` (seconds) closes
+//! It prints `redis server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`../support/shutdown.rs`). `REDIS_TIMEOUT` (seconds) closes
 //! the connections of clients idle that long, as Redis's `timeout` setting (none by default).
 //!
 //! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
