@@ -50,8 +50,8 @@ pub struct Graceful {
 
 impl Graceful {
     /// Listens for SIGINT and SIGTERM from now on (before the server accepts anything, so a signal cannot
-    /// fall between the two); the first one stops the server.
-    #[coro::coroutine]
+    /// fall between the two); the first one stops the server. Called on the runtime, whose reactor the
+    /// signals are registered with.
     pub fn on_signals(name: &'static str, unit: Option<&'static str>) -> io::Result<Arc<Graceful>> {
         let mut interrupt = Signal::new(SignalKind::interrupt())?;
         let mut terminate = Signal::new(SignalKind::terminate())?;
