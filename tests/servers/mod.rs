@@ -78,7 +78,7 @@ pub struct Server {
     process: Process,
     pub addr: String,
     /// Kept open: a server printing to a closed pipe would fail.
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -114,7 +114,7 @@ impl Server {
         let addr = line.split("listening on ").nth(1).and_then(|rest| rest.split([',', '\n']).next());
         let addr =
             addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
-        Server { process, addr, _stdout: stdout }
+        Server { process, addr, stdout }
     }
 
     /// Ends the server (SIGTERM) and waits for it; its exit status.
@@ -122,6 +122,15 @@ impl Server {
         // SAFETY: as in `Process::drop`: plain integers, our own child not yet waited for.
         unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
         self.process.0.wait().expect("waiting for the server")
+    }
+
+    /// Ends the server (SIGTERM) and waits for it; its exit status and what it printed after its first line.
+    pub fn stop_and_read_output(mut self) -> (std::process::ExitStatus, String) {
+        // SAFETY: as in `Process::drop`: plain integers, our own child not yet waited for.
+        unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
+        let mut output = String::new();
+        self.stdout.read_to_string(&mut output).expect("reading the server's output");
+        (self.process.0.wait().expect("waiting for the server"), output)
     }
 
     pub fn port(&self) -> &str {
