@@ -7,7 +7,8 @@
 //! nc 127.0.0.1 7000                                   # in two terminals: type lines, see the other's
 //! ```
 //!
-//! It prints `chat server listening on ADDR` once it accepts connections. A client is named by its
+//! It prints `chat server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`support/shutdown.rs`). A client is named by its
 //! address; it is greeted with `*** welcome, NAME; N here`, sees `*** NAME joined` and `*** NAME left` for
 //! the others, and their lines as `NAME: text`.
 //!
@@ -29,6 +30,8 @@
 mod accept;
 #[path = "support/read_buf.rs"]
 mod read_buf;
+#[path = "support/shutdown.rs"]
+mod shutdown;
 #[path = "support/timeouts.rs"]
 mod timeouts;
 
@@ -98,6 +101,7 @@ fn client(
     id: u64,
     events: chan::Sender<Event>,
     send_timeout: Option<std::time::Duration>,
+    mut lines: shutdown::Requests,
 ) -> io::Result<()> {
     let name = stream.peer_addr()?.to_string();
     stream.set_write_timeout(send_timeout)?;
@@ -113,6 +117,7 @@ fn client(
             let line = &input.data()[..newline];
             let text = String::from_utf8_lossy(line.strip_suffix(b"\r").unwrap_or(line)).into_owned();
             input.consume(newline + 1);
+            lines.add(1);
             if !text.is_empty() && events.send(Event::Said { id, text }).is_err() {
                 break Ok(());
             }
@@ -156,20 +161,22 @@ fn deliver(mut writer: WriteHalf<TcpStream>, inbox: chan::Receiver<Line>) -> io:
 #[coro::main]
 fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:7000".to_string());
+    let graceful = shutdown::Graceful::on_signals("chat server", Some("lines"))?;
     let listener = TcpListener::bind(addr.as_str())?;
     println!("chat server listening on {}", listener.local_addr()?);
     let send_timeout = timeouts::from_env("CHAT_SEND_TIMEOUT", Some(SEND_TIMEOUT));
     let (events, hub_events) = chan::bounded(1024);
     drop(coro::spawn!(hub(hub_events)));
     let mut next_id = 0u64;
-    accept::accept_forever(&listener, |stream, peer| {
+    accept::accept_until_stopped(&listener, &graceful, |stream, peer, connection| {
         next_id += 1;
         let (id, events) = (next_id, events.clone());
-        drop(coro::spawn!(move || {
-            if let Err(err) = client(stream, id, events, send_timeout) {
+        drop(coro::spawn!(connection.serve(stream, move |stream, lines| async move {
+            if let Err(err) = client(stream, id, events, send_timeout, lines).await {
                 eprintln!("{peer}: {err}");
             }
-        }));
+        })));
     });
+    graceful.drain();
     Ok(())
 }

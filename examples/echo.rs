@@ -6,6 +6,15 @@
 //! CORO_WORKERS=1 cargo run --release --example echo  # on one worker thread
 //! nc 127.0.0.1 8000                                   # type a line, get it back
 //! ```
+//!
+//! Ctrl-C (SIGINT) or SIGTERM stops it gracefully, with a summary line (`support/shutdown.rs`).
+
+#[path = "support/accept.rs"]
+mod accept;
+#[path = "support/shutdown.rs"]
+mod shutdown;
+#[path = "support/timeouts.rs"]
+mod timeouts;
 
 use coro::net::{TcpListener, TcpStream};
 use std::io;
@@ -25,21 +34,14 @@ fn echo(mut stream: TcpStream) -> io::Result<()> {
 #[coro::main]
 fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:8000".to_string());
+    // SIGINT or SIGTERM stops the server gracefully (`support/shutdown.rs`).
+    let graceful = shutdown::Graceful::on_signals("echo server", None)?;
     let listener = TcpListener::bind(addr.as_str())?;
     println!("echo server listening on {}", listener.local_addr()?);
-    loop {
-        match listener.accept() {
-            Ok((stream, peer)) => {
-                // A failure concerns this connection only (its peer may be gone already): drop it, serve on.
-                if let Err(err) = stream.set_nodelay(true) {
-                    eprintln!("{peer}: {err}");
-                    continue;
-                }
-                // A connection that fails (a peer that resets, say) ends its own coroutine only.
-                drop(coro::spawn!(echo(stream)));
-            }
-            // Out of file descriptors, for instance: the listener backs off before the next accept.
-            Err(err) => eprintln!("accept failed: {err}"),
-        }
-    }
+    accept::accept_until_stopped(&listener, &graceful, |stream, _peer, connection| {
+        // A connection that fails (a peer that resets, say) ends its own coroutine only.
+        drop(coro::spawn!(connection.serve(stream, |stream, _| echo(stream))));
+    });
+    graceful.drain();
+    Ok(())
 }

@@ -8,7 +8,9 @@
 //! curl http://127.0.0.1:9000/plaintext
 //! ```
 //!
-//! It prints `proxy listening on ADDR, forwarding to UPSTREAM` once it accepts connections. A relay on which
+//! It prints `proxy listening on ADDR, forwarding to UPSTREAM` once it accepts connections; SIGINT or SIGTERM
+//! stops it gracefully (`support/shutdown.rs`): each client's end of the stream is passed upstream, so the
+//! upstream answers what it has and closes. A relay on which
 //! no byte moved either way for 10 minutes is closed, as nginx's `proxy_timeout`; `PROXY_TIMEOUT` (seconds,
 //! 0 for none) changes it.
 //!
@@ -26,6 +28,8 @@
 
 #[path = "support/accept.rs"]
 mod accept;
+#[path = "support/shutdown.rs"]
+mod shutdown;
 #[path = "support/timeouts.rs"]
 mod timeouts;
 
@@ -133,17 +137,20 @@ fn main() -> io::Result<()> {
         eprintln!("usage: proxy LISTEN_ADDR UPSTREAM_ADDR   (e.g. proxy 127.0.0.1:9000 127.0.0.1:8080)");
         std::process::exit(2);
     };
+    // The proxy relays bytes of a protocol it does not know: it counts connections, not requests.
+    let graceful = shutdown::Graceful::on_signals("proxy", None)?;
     let listener = TcpListener::bind(listen.as_str())?;
     println!("proxy listening on {}, forwarding to {upstream}", listener.local_addr()?);
     let upstream: Arc<str> = upstream.into();
     let timeout = timeouts::from_env("PROXY_TIMEOUT", Some(TIMEOUT));
-    accept::accept_forever(&listener, |client, peer| {
+    accept::accept_until_stopped(&listener, &graceful, |client, peer, connection| {
         let upstream = upstream.clone();
-        drop(coro::spawn!(move || {
-            if let Err(err) = relay(client, upstream, timeout) {
+        drop(coro::spawn!(connection.serve(client, move |client, _| async move {
+            if let Err(err) = relay(client, upstream, timeout).await {
                 eprintln!("{peer}: {err}");
             }
-        }));
+        })));
     });
+    graceful.drain();
     Ok(())
 }

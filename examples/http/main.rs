@@ -9,7 +9,8 @@
 //! wrk -t2 -c64 -d10s http://127.0.0.1:8080/plaintext
 //! ```
 //!
-//! It prints `http server listening on ADDR` once it accepts connections. A client gets 60 s to send a request
+//! It prints `http server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`../support/shutdown.rs`). A client gets 60 s to send a request
 //! head (then 408), a kept-alive connection 75 s of idleness, and a client that takes no response bytes 60 s
 //! before it is dropped, as nginx's defaults; `HTTP_HEADER_TIMEOUT`, `HTTP_KEEPALIVE_TIMEOUT` and
 //! `HTTP_SEND_TIMEOUT` (seconds, 0 for none) change them.
@@ -41,6 +42,8 @@ mod accept;
 mod linger;
 #[path = "../support/read_buf.rs"]
 mod read_buf;
+#[path = "../support/shutdown.rs"]
+mod shutdown;
 #[path = "../support/timeouts.rs"]
 mod timeouts;
 
@@ -81,7 +84,7 @@ struct Message {
 /// Serves one connection until the client closes it or a request asks to (or is refused), or a timeout
 /// passes.
 #[coro::coroutine]
-fn serve(mut stream: TcpStream, timeouts: Timeouts) -> io::Result<()> {
+fn serve(mut stream: TcpStream, timeouts: Timeouts, mut requests: shutdown::Requests) -> io::Result<()> {
     stream.set_write_timeout(timeouts.send)?;
     let mut input = ReadBuf::new(4096, HEAD_LIMIT);
     let mut output = Responses::default();
@@ -108,7 +111,8 @@ fn serve(mut stream: TcpStream, timeouts: Timeouts) -> io::Result<()> {
                 Ok(0) => return Ok(()),
                 Ok(_) => {
                     let answered = output.bytes.len();
-                    let keep_open = output.answer(&mut input);
+                    let (keep_open, count) = output.answer(&mut input);
+                    requests.add(count);
                     request_started = if input.data().is_empty() && output.body_left == 0 {
                         None
                     } else if output.bytes.len() > answered {
@@ -151,33 +155,36 @@ struct Responses {
 }
 
 impl Responses {
-    /// Answers every complete request in `input` and consumes it; `false` when the connection must close.
-    fn answer(&mut self, input: &mut ReadBuf) -> bool {
+    /// Answers every complete request in `input` and consumes it; whether the connection stays open (`false`
+    /// when it must close), and how many requests were answered.
+    fn answer(&mut self, input: &mut ReadBuf) -> (bool, u64) {
         let skipped = self.body_left.min(input.data().len() as u64);
         input.consume(skipped as usize);
         self.body_left -= skipped;
         let mut today = None;
+        let mut answered = 0;
         while self.body_left == 0 {
             let data = input.data();
             let (keep_alive, used, body) = match parse::parse(data) {
                 Ok(None) => break,
                 Ok(Some((request, head_len))) => {
                     self.respond(&request, today.get_or_insert_with(date::now));
+                    answered += 1;
                     let body_here = request.content_length.min((data.len() - head_len) as u64);
                     (request.keep_alive, head_len + body_here as usize, request.content_length - body_here)
                 }
                 Err(error) => {
                     self.refuse(error, today.get_or_insert_with(date::now));
-                    return false;
+                    return (false, answered + 1);
                 }
             };
             input.consume(used);
             self.body_left = body;
             if !keep_alive {
-                return false;
+                return (false, answered);
             }
         }
-        true
+        (true, answered)
     }
 
     fn respond(&mut self, request: &parse::Request<'_>, date: &date::HttpDate) {
@@ -305,8 +312,13 @@ fn main() -> io::Result<()> {
         keep_alive: timeouts::from_env("HTTP_KEEPALIVE_TIMEOUT", Some(KEEPALIVE_TIMEOUT)),
         send: timeouts::from_env("HTTP_SEND_TIMEOUT", Some(SEND_TIMEOUT)),
     };
+    let graceful = shutdown::Graceful::on_signals("http server", Some("requests"))?;
     let listener = TcpListener::bind(addr.as_str())?;
     println!("http server listening on {}", listener.local_addr()?);
-    accept::accept_forever(&listener, |stream, _peer| drop(coro::spawn!(serve(stream, timeouts))));
+    accept::accept_until_stopped(&listener, &graceful, |stream, _peer, connection| {
+        let serve = move |stream, requests| serve(stream, timeouts, requests);
+        drop(coro::spawn!(connection.serve(stream, serve)));
+    });
+    graceful.drain();
     Ok(())
 }

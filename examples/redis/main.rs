@@ -9,7 +9,8 @@
 //! redis-benchmark -p 6379 -t get,set -n 100000 -P 16 -q
 //! ```
 //!
-//! It prints `redis server listening on ADDR` once it accepts connections. `REDIS_TIMEOUT` (seconds) closes
+//! It prints `redis server listening on ADDR` once it accepts connections; SIGINT or SIGTERM stops it
+//! gracefully, with a summary line (`../support/shutdown.rs`). `REDIS_TIMEOUT` (seconds) closes
 //! the connections of clients idle that long, as Redis's `timeout` setting (none by default).
 //!
 //! Commands: PING, ECHO, GET, SET (EX/PX/NX/XX/KEEPTTL), DEL, EXISTS, INCR, DECR, MGET, MSET, EXPIRE, TTL,
@@ -47,6 +48,8 @@ mod accept;
 mod linger;
 #[path = "../support/read_buf.rs"]
 mod read_buf;
+#[path = "../support/shutdown.rs"]
+mod shutdown;
 #[path = "../support/timeouts.rs"]
 mod timeouts;
 
@@ -77,10 +80,15 @@ struct Server {
 }
 
 #[coro::coroutine]
-fn serve(mut stream: TcpStream, server: Arc<Server>, id: u64) -> io::Result<()> {
+fn serve(
+    mut stream: TcpStream,
+    server: Arc<Server>,
+    id: u64,
+    commands: shutdown::Requests,
+) -> io::Result<()> {
     stream.set_read_timeout(server.idle_timeout)?;
     let mut connection = Connection {
-        session: Session { id, server, subscriptions: Vec::new(), outbox: None, inbox: None },
+        session: Session { id, server, subscriptions: Vec::new(), outbox: None, inbox: None, commands },
         parser: Parser::default(),
         input: ReadBuf::new(16 * 1024, QUERY_LIMIT),
         out: Vec::new(),
@@ -226,6 +234,8 @@ struct Session {
     outbox: Option<Outbox>,
     /// The other end of `outbox`, until the connection hands it to its writer.
     inbox: Option<Inbox>,
+    /// How many commands it ran, for the server's summary when it stops.
+    commands: shutdown::Requests,
 }
 
 impl Drop for Session {
@@ -264,6 +274,7 @@ impl Session {
 
     /// Runs one command; `false` when the connection must close.
     fn execute(&mut self, command: &Command<'_>, out: &mut Vec<u8>) -> bool {
+        self.commands.add(1);
         let Some(spec) = commands::lookup(command, out) else { return true };
         let subscribed = !self.subscriptions.is_empty();
         if subscribed && !matches!(spec.name, "SUBSCRIBE" | "UNSUBSCRIBE" | "PING" | "QUIT") {
@@ -346,14 +357,19 @@ fn confirm(out: &mut Vec<u8>, kind: &str, channel: Option<&[u8]>, count: usize) 
 #[coro::main]
 fn main() -> io::Result<()> {
     let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:6379".to_string());
+    let graceful = shutdown::Graceful::on_signals("redis server", Some("commands"))?;
     let listener = TcpListener::bind(addr.as_str())?;
     println!("redis server listening on {}", listener.local_addr()?);
     let idle_timeout = timeouts::from_env("REDIS_TIMEOUT", None);
     let server = Arc::new(Server { idle_timeout, ..Server::default() });
     let mut next_id = 0u64;
-    accept::accept_forever(&listener, |stream, _peer| {
+    accept::accept_until_stopped(&listener, &graceful, |stream, _peer, connection| {
         next_id += 1;
-        drop(coro::spawn!(serve(stream, server.clone(), next_id)));
+        let (server, id) = (server.clone(), next_id);
+        drop(coro::spawn!(
+            connection.serve(stream, move |stream, commands| serve(stream, server, id, commands))
+        ));
     });
+    graceful.drain();
     Ok(())
 }

@@ -81,7 +81,7 @@ pub struct Server {
     /// The line that said where it listens (some say more: the TLS examples name their certificate).
     pub first_line: String,
     /// Kept open: a server printing to a closed pipe would fail.
-    _stdout: BufReader<ChildStdout>,
+    stdout: BufReader<ChildStdout>,
 }
 
 impl Server {
@@ -117,7 +117,7 @@ impl Server {
         let addr = line.split("listening on ").nth(1).and_then(|rest| rest.split([',', '\n']).next());
         let addr =
             addr.unwrap_or_else(|| panic!("{example} did not say where it listens: {line:?}")).to_string();
-        Server { process, addr, first_line: line, _stdout: stdout }
+        Server { process, addr, first_line: line, stdout }
     }
 
     /// Ends the server (SIGTERM) and waits for it; its exit status.
@@ -125,6 +125,15 @@ impl Server {
         // SAFETY: as in `Process::drop`: plain integers, our own child not yet waited for.
         unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
         self.process.0.wait().expect("waiting for the server")
+    }
+
+    /// Ends the server (SIGTERM) and waits for it; its exit status and what it printed after its first line.
+    pub fn stop_and_read_output(mut self) -> (std::process::ExitStatus, String) {
+        // SAFETY: as in `Process::drop`: plain integers, our own child not yet waited for.
+        unsafe { libc::kill(self.pid() as libc::pid_t, libc::SIGTERM) };
+        let mut output = String::new();
+        self.stdout.read_to_string(&mut output).expect("reading the server's output");
+        (self.process.0.wait().expect("waiting for the server"), output)
     }
 
     pub fn port(&self) -> &str {

@@ -221,6 +221,27 @@ impl<T: Transport> fmt::Debug for StreamSocket<T> {
     }
 }
 
+/// The socket's descriptor, as std's streams lend theirs: for options and calls this type has no method
+/// for. The socket stays registered with the reactor; reading or writing through the descriptor behind
+/// the stream's back is the caller's business.
+impl<T: Transport> std::os::fd::AsFd for StreamSocket<T>
+where
+    T::Io: std::os::fd::AsFd,
+{
+    fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+        self.stream.io.as_fd()
+    }
+}
+
+impl<T: Transport> std::os::fd::AsRawFd for StreamSocket<T>
+where
+    T::Io: std::os::fd::AsRawFd,
+{
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.stream.io.as_raw_fd()
+    }
+}
+
 /// A connected, registered, non-blocking stream socket.
 struct IoStream<S: Source> {
     io: S,
