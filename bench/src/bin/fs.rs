@@ -7,11 +7,11 @@
 //! - `stat`: `metadata` of FILES small files, one after the other.
 //!
 //! Before each timed run the previous output is deleted and `sync(2)` writes back every dirty page, so that
-//! no run is throttled by the writeback of another's writes. Each round runs the three implementations in a
-//! rotated order, so that a load change on the machine falls on all of them; the report gives the median
-//! wall-clock and CPU time (the whole process's, every thread) of each, and the medians of the per-round
-//! ratios. coro and tokio each get a runtime of WORKERS workers (default 2), and one task does the work, as a
-//! program would. OPS (default `read,write,stat`) picks the operations, IMPLS (default `std,tokio,coro`)
+//! no run is throttled by the writeback of another's writes. Each round runs the chosen implementations in a
+//! rotated order, so that a load change on the machine falls on all of them; the report gives every round's
+//! times (`bench/fs_paired.py` turns those into a paired interval), the median wall-clock and CPU time (the
+//! whole process's, every thread) of each, and the medians of the per-round ratios. coro and tokio each get
+//! a runtime of WORKERS workers (default 2), and one task does the work, as a program would. OPS (default `read,write,stat`) picks the operations, IMPLS (default `std,tokio,coro`)
 //! the implementations (one alone, to profile it: `IMPLS=coro perf record ...`).
 //!
 //! ```text
@@ -223,18 +223,22 @@ fn main() {
             run(&rts, &setup, which, op);
         }
         let (mut wall, mut cpu): (Vec<Vec<f64>>, Vec<Vec<f64>>) = (vec![Vec::new(); 3], vec![Vec::new(); 3]);
+        // The order rotates over the implementations run, so that with two of them they alternate.
+        let chosen: Vec<usize> = (0..3).filter(|&i| wanted(impls[i])).collect();
         for round in 0..rounds {
-            for k in 0..3 {
-                let index = (round + k) % 3;
-                if !wanted(impls[index]) {
-                    continue;
-                }
+            for k in 0..chosen.len() {
+                let index = chosen[(round + k) % chosen.len()];
                 let (w, c) = run(&rts, &setup, impls[index], op);
                 wall[index].push(w);
                 cpu[index].push(c);
             }
         }
         for (what, times) in [("wall", &wall), ("cpu", &cpu)] {
+            // Every round's seconds, for paired statistics across rounds (bench/fs_paired.py).
+            println!(
+                "{op:>5} {what:>4} rounds: std {:?}, tokio {:?}, coro {:?}",
+                times[0], times[1], times[2]
+            );
             // A median, or "-" for an implementation left out by IMPLS.
             let time = |a: usize| {
                 if times[a].is_empty() { "-".into() } else { format!("{:.3} s", median(&times[a])) }

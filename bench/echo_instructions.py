@@ -1,0 +1,83 @@
+#!/usr/bin/env python3
+"""User-space instructions per echo request of two builds of `echo_coro`: did a change move the server?
+
+On a loaded machine the echo benchmark's CPU time per request moves by more than the changes one wants to
+see. Instruction counts do not depend on the load: each build's server runs under valgrind's cachegrind
+(user space only, every thread), driven by `bench/echo.py`'s load generator, twice, for a short and a long
+window; the difference of the two runs' instructions over the difference of their requests is the cost of a
+request, with start-up, accepts and teardown cancelled out. Under valgrind the server is the bottleneck, so
+every connection always has a request in flight and each `epoll_wait` returns many of them: a steady, busy
+regime, the same for both builds.
+
+Build the load generator and each build's server first (`cargo build --release --features coro --bin
+echo_coro --bin echo_load` in bench/, copying target/release/echo_coro aside between the two builds).
+
+    python3 bench/echo_instructions.py --base /tmp/echo_coro-base --new bench/target/release/echo_coro
+
+Standard library only; needs valgrind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import subprocess
+import threading
+
+import echo
+
+
+def run(binary: str, conns: int, size: int, duration: float) -> tuple[int, int]:
+    """One server under valgrind for one window: (its instructions, the requests echoed in the window)."""
+    server = subprocess.Popen(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", binary, "127.0.0.1:0"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    err: list[str] = []
+    drain = threading.Thread(target=lambda: err.extend(server.stderr), daemon=True)
+    drain.start()
+    line = server.stdout.readline()
+    addr = line.removeprefix("listening on ").strip()
+    load = subprocess.run(
+        [str(echo.BIN_DIR / echo.LOAD_BIN), "--addr", addr, "--conns", str(conns), "--size", str(size),
+         "--warmup", "0", "--duration", str(duration)],
+        capture_output=True, text=True, timeout=duration + 120, check=True,
+    )  # fmt: skip
+    result = json.loads(load.stdout.strip().splitlines()[-1])
+    if result["errors"]:
+        raise RuntimeError(f"load generator errors: {result['first_errors']}")
+    server.stdin.close()
+    server.wait(timeout=60)
+    drain.join(timeout=5)
+    refs = re.search(r"I\s+refs:\s+([\d,]+)", "".join(err))
+    if refs is None:
+        raise RuntimeError(f"no instruction count from valgrind: {''.join(err)[-2000:]}")
+    return int(refs.group(1).replace(",", "")), result["requests"]
+
+
+def per_request(binary: str, conns: int, size: int, short: float, long: float) -> tuple[float, int]:
+    i1, r1 = run(binary, conns, size, short)
+    i2, r2 = run(binary, conns, size, long)
+    return (i2 - i1) / (r2 - r1), r2 - r1
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--base", required=True, help="echo_coro built from the base")
+    p.add_argument("--new", required=True, help="echo_coro built with the change")
+    p.add_argument("--configs", default="64x64,512x1024", help="CONNSxBYTES, comma-separated")
+    p.add_argument("--short", type=float, default=2.0, help="seconds of the short window (2)")
+    p.add_argument("--long", type=float, default=6.0, help="seconds of the long window (6)")
+    args = p.parse_args()
+    print("| connections x bytes | base instructions/request | new instructions/request | new/base |")
+    print("|---|---:|---:|---:|")
+    for config in args.configs.split(","):
+        conns, size = map(int, config.split("x"))
+        echo.raise_nofile(conns)
+        (base, nb), (new, nn) = (per_request(b, conns, size, args.short, args.long) for b in (args.base, args.new))
+        print(f"| {conns} x {echo.fmt_size(size)} | {base:,.0f} ({nb:,} req) | {new:,.0f} ({nn:,} req) | {new / base:.4f}x |")
+
+
+if __name__ == "__main__":
+    main()
