@@ -110,11 +110,21 @@ fn child(mode: String) -> io::Result<()> {
             writeln!(err, "{MARK}{:?}", error.kind())?;
         }
         "futures_io" => {
-            // Through the futures-io traits: all of stdin with `read_to_end`, a checksum to stdout and
-            // the byte count to stderr with `write_all`.
+            // Through the futures-io traits: stdin with `read_to_end`, a checksum to stdout and the byte
+            // count to stderr with `write_all`. A task polls its `read_to_end` while this coroutine holds
+            // the lock for the first line: it waits, and gets what the lock's buffer read ahead.
             use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+            let mut lock = io::stdin().lock();
             let mut input = Vec::new();
-            AsyncReadExt::read_to_end(&mut io::stdin(), &mut input).await?;
+            lock.read_until(b'\n', &mut input)?;
+            let rest = coro::spawn(async {
+                let mut rest = Vec::new();
+                AsyncReadExt::read_to_end(&mut io::stdin(), &mut rest).await.map(|_| rest)
+            });
+            coro::yield_now();
+            assert!(!rest.is_finished(), "read_to_end went past the lock");
+            drop(lock);
+            input.extend(rest.join().expect("the reading task panicked")?);
             AsyncWriteExt::write_all(&mut out, format!("{MARK}{}\n", checksum(&input)).as_bytes()).await?;
             AsyncWriteExt::write_all(&mut err, format!("{MARK}{} bytes\n", input.len()).as_bytes()).await?;
             AsyncWriteExt::flush(&mut out).await?;
