@@ -24,6 +24,15 @@ fn report(mut out: Vec<u8>, n: usize) -> io::Result<Vec<u8>> {
 
 fn assert_send<T: Send>(_: &T) {}
 
+fn assert_send_sync_unpin<T: Send + Sync + Unpin>(_: &T) {}
+
+#[test]
+fn handles_are_send_sync_and_unpin() {
+    assert_send_sync_unpin(&io::stdin());
+    assert_send_sync_unpin(&io::stdout());
+    assert_send_sync_unpin(&io::stderr());
+}
+
 #[test]
 fn write_macros_suspend_and_stay_send() {
     let op = report(Vec::new(), 3);
@@ -99,6 +108,27 @@ fn child(mode: String) -> io::Result<()> {
                 }
             };
             writeln!(err, "{MARK}{:?}", error.kind())?;
+        }
+        "futures_io" => {
+            // Through the futures-io traits: stdin with `read_to_end`, a checksum to stdout and the byte
+            // count to stderr with `write_all`. A task polls its `read_to_end` while this coroutine holds
+            // the lock for the first line: it waits, and gets what the lock's buffer read ahead.
+            use futures_lite::io::{AsyncReadExt, AsyncWriteExt};
+            let mut lock = io::stdin().lock();
+            let mut input = Vec::new();
+            lock.read_until(b'\n', &mut input)?;
+            let rest = coro::spawn(async {
+                let mut rest = Vec::new();
+                AsyncReadExt::read_to_end(&mut io::stdin(), &mut rest).await.map(|_| rest)
+            });
+            coro::yield_now();
+            assert!(!rest.is_finished(), "read_to_end went past the lock");
+            drop(lock);
+            input.extend(rest.join().expect("the reading task panicked")?);
+            AsyncWriteExt::write_all(&mut out, format!("{MARK}{}\n", checksum(&input)).as_bytes()).await?;
+            AsyncWriteExt::write_all(&mut err, format!("{MARK}{} bytes\n", input.len()).as_bytes()).await?;
+            AsyncWriteExt::flush(&mut out).await?;
+            AsyncWriteExt::close(&mut err).await?;
         }
         other => panic!("unknown child mode {other}"),
     }
@@ -216,6 +246,42 @@ fn megabytes_through_a_pipe() {
     let expected = format!("{} {}", data.len(), checksum(&data));
     let (out, _) = run_piped("bytes", data);
     assert_eq!(out, [expected]);
+}
+
+/// Input that spans many reads, and its expected checksum line.
+fn futures_io_input() -> (Vec<u8>, String) {
+    let data: Vec<u8> = (0..3 * 1024 * 1024u32).map(|i| (i % 251) as u8).collect();
+    let expected = checksum(&data).to_string();
+    (data, expected)
+}
+
+#[test]
+fn futures_io_over_pipes() {
+    let (data, expected) = futures_io_input();
+    let len = data.len();
+    let (out, err) = run_piped("futures_io", data);
+    assert_eq!(out, [expected]);
+    assert_eq!(err, [format!("{len} bytes"), "blocking true".to_string()]);
+}
+
+#[test]
+fn futures_io_over_regular_files() {
+    let dir = std::env::temp_dir().join(format!("coro-stdio-futures-io-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let (input, output, errors) = (dir.join("in"), dir.join("out"), dir.join("err"));
+    let (data, expected) = futures_io_input();
+    std::fs::write(&input, &data).unwrap();
+    let status = child_command("futures_io")
+        .stdin(std::fs::File::open(&input).unwrap())
+        .stdout(std::fs::File::create(&output).unwrap())
+        .stderr(std::fs::File::create(&errors).unwrap())
+        .status()
+        .unwrap();
+    let err = std::fs::read(&errors).unwrap();
+    assert!(status.success(), "{}", String::from_utf8_lossy(&err));
+    assert_eq!(marked(&std::fs::read(&output).unwrap()), [expected]);
+    assert_eq!(marked(&err), [format!("{} bytes", data.len()), "blocking true".to_string()]);
+    std::fs::remove_dir_all(&dir).unwrap();
 }
 
 #[test]

@@ -34,19 +34,35 @@
 //! - The buffers are not std's: mixing `std::io::stdin()` and `coro::io::stdin()` in one program splits the
 //!   input between two buffers.
 //! - [`Stdin::lock`] and [`Stdin::lines`] suspend: taking the lock waits for another coroutine's operation.
+//!
+//! # futures-io
+//!
+//! [`Stdin`] is a `futures_io::AsyncRead`, [`Stdout`] and [`Stderr`] are `futures_io::AsyncWrite`s, for
+//! crates written against those traits. A poll cannot suspend a coroutine to wait for the lock, so each
+//! handle keeps its own hold on it: the lock acquisition it has queued, then the guard while its operation
+//! is pending; the guard is released as soon as the operation completes. (That is why the handles are
+//! `Clone` and not `Copy`: a clone starts without a hold.) The operation itself is the one the coroutine API
+//! uses, on the shared stream: a read or write that is pending when its poll is abandoned has consumed
+//! nothing, and input read ahead stays in the shared buffer, so no byte is lost. The lock goes when the
+//! operation completes or the handle is dropped: a handle left pending and never polled again keeps the
+//! stream locked until it is dropped. As with tokio, futures-lite's `write_all` is a series of
+//! `poll_write`s, each taking the lock, so another coroutine's write may land between two of them;
+//! [`Write::write_all`] is not interleaved.
 
 use super::{BufRead, BufReader, Lines, Read, Write};
 use crate::fs::{File, Op};
 use crate::reactor::{Direction, Driver, Registration};
 use coro_core::Suspend;
-use coro_core::sync::{Mutex, MutexGuard};
+use coro_core::sync::{Lock, Mutex, MutexGuard};
+use futures_lite::io::{AsyncRead, AsyncWrite};
 use mio::unix::SourceFd;
 use std::fmt;
 use std::io::{self, Read as _, Write as _};
 use std::os::fd::{AsRawFd, BorrowedFd, RawFd};
 use std::os::unix::fs::OpenOptionsExt;
+use std::pin::Pin;
 use std::sync::{Arc, OnceLock};
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, ready};
 
 /// One standard stream, as this process reaches it.
 enum Raw {
@@ -164,6 +180,44 @@ impl Write for Raw {
     }
 }
 
+impl AsyncRead for Raw {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().poll_read(cx, buf)
+    }
+}
+
+/// A handle's hold on its stream's lock, for the poll-based traits (see the module's notes).
+enum Hold<T: 'static> {
+    /// No operation in progress.
+    Idle,
+    /// Queued for the lock.
+    Waiting(Lock<'static, T>),
+    /// The lock, kept while the operation is pending.
+    Held(MutexGuard<'static, T>),
+}
+
+impl<T> Hold<T> {
+    /// Polls `op` on the stream behind `mutex`, taking the lock first; releases it once `op` completes.
+    fn poll<R>(
+        &mut self,
+        mutex: &'static Mutex<T>,
+        cx: &mut Context<'_>,
+        op: impl FnOnce(&mut T, &mut Context<'_>) -> Poll<R>,
+    ) -> Poll<R> {
+        loop {
+            match self {
+                Hold::Idle => *self = Hold::Waiting(mutex.lock()),
+                Hold::Waiting(lock) => *self = Hold::Held(ready!(Pin::new(lock).poll(cx))),
+                Hold::Held(guard) => {
+                    let result = ready!(op(guard, cx));
+                    *self = Hold::Idle;
+                    return Poll::Ready(result);
+                }
+            }
+        }
+    }
+}
+
 /// The standard input of the process, from [`stdin`]: std's [`std::io::Stdin`], whose operations suspend.
 ///
 /// ```no_run
@@ -180,10 +234,11 @@ impl Write for Raw {
 /// }
 /// ```
 ///
-/// It is a handle to one buffered reader shared by the whole process: `Copy`-cheap to get again.
-#[derive(Clone, Copy)]
+/// It is a handle to one buffered reader shared by the whole process: cheap to get again or to clone.
+/// It is also a `futures_io::AsyncRead` (see the module's notes on the lock).
 pub struct Stdin {
     inner: &'static Mutex<BufReader<Raw>>,
+    hold: Hold<BufReader<Raw>>,
 }
 
 /// The standard input, locked by one coroutine: [`BufRead`] and [`Read`], from [`Stdin::lock`].
@@ -194,7 +249,7 @@ pub struct StdinLock<'a> {
 /// The process's standard input (std's [`std::io::stdin`]). Opened on its first operation.
 pub fn stdin() -> Stdin {
     static STDIN: OnceLock<Mutex<BufReader<Raw>>> = OnceLock::new();
-    Stdin { inner: STDIN.get_or_init(|| Mutex::new(BufReader::new(Raw::Unopened(0)))) }
+    Stdin { inner: STDIN.get_or_init(|| Mutex::new(BufReader::new(Raw::Unopened(0)))), hold: Hold::Idle }
 }
 
 impl Stdin {
@@ -234,6 +289,20 @@ impl Read for Stdin {
     }
 }
 
+impl AsyncRead for Stdin {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        this.hold.poll(this.inner, cx, |reader, cx| Pin::new(reader).poll_read(cx, buf))
+    }
+}
+
+/// A clone is another handle to the same stream, without this one's operation in progress.
+impl Clone for Stdin {
+    fn clone(&self) -> Self {
+        Stdin { inner: self.inner, hold: Hold::Idle }
+    }
+}
+
 impl Read for StdinLock<'_> {
     fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Suspend<Output = io::Result<usize>> + 'a {
         self.inner.read(buf)
@@ -269,9 +338,10 @@ macro_rules! output {
         #[doc = concat!("The ", $what, " of the process, from [`", stringify!($fn), "`]: it implements")]
         /// [`Write`], so `write!` and `writeln!` work on it in a coroutine. Unbuffered: each `write` is one
         /// `write(2)` (see the module's notes); a `write_all` is never interleaved with another coroutine's.
-        #[derive(Clone, Copy)]
+        /// It is also a `futures_io::AsyncWrite` (see the module's notes on the lock).
         pub struct $name {
             inner: &'static Mutex<Raw>,
+            hold: Hold<Raw>,
         }
 
         #[doc = concat!("The ", $what, " of the process (std's [`std::io::", stringify!($fn), "`]).")]
@@ -279,7 +349,31 @@ macro_rules! output {
         /// Opened on its first operation.
         pub fn $fn() -> $name {
             static STREAM: OnceLock<Mutex<Raw>> = OnceLock::new();
-            $name { inner: STREAM.get_or_init(|| Mutex::new(Raw::Unopened($fd))) }
+            $name { inner: STREAM.get_or_init(|| Mutex::new(Raw::Unopened($fd))), hold: Hold::Idle }
+        }
+
+        /// A clone is another handle to the same stream, without this one's operation in progress.
+        impl Clone for $name {
+            fn clone(&self) -> Self {
+                $name { inner: self.inner, hold: Hold::Idle }
+            }
+        }
+
+        impl AsyncWrite for $name {
+            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+                let this = self.get_mut();
+                this.hold.poll(this.inner, cx, |raw, cx| raw.poll_write(cx, buf))
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                let this = self.get_mut();
+                this.hold.poll(this.inner, cx, |raw, cx| raw.poll_flush(cx))
+            }
+
+            /// Flushes: the process's stream stays open, as std's does.
+            fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                self.poll_flush(cx)
+            }
         }
 
         impl Write for $name {
