@@ -154,7 +154,10 @@ pub(crate) struct ThreadCx {
     /// meanwhile, queued in one batch when it returns (see [`dispatching`]).
     in_driver: Cell<bool>,
     dispatched: RefCell<Vec<Runnable>>,
-    /// The task this worker is polling (its [`Id`](crate::task::Id)), 0 between polls.
+    /// The task this worker is polling (its [`Id`](crate::task::Id)), else 0. Set before each poll and left
+    /// as it is after it: between polls only the scheduler runs, which asks no task id, so the worker clears
+    /// it only where other code runs on its thread (before the `block_on` future's poll, before parking,
+    /// when it stops), which saves a store per poll.
     pub(crate) current_task: Cell<u64>,
 }
 
@@ -679,15 +682,17 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
         match main.as_mut() {
             Some((waker, poll_main)) => {
                 // A plain load first: the swap is a locked instruction, and the flag is nearly always clear.
-                if waker.woken.load(Relaxed)
-                    && waker.woken.swap(false, AcqRel)
-                    && coop::budget(&mut **poll_main)
-                {
+                if waker.woken.load(Relaxed) && waker.woken.swap(false, AcqRel) && {
+                    // Not a task: see `ThreadCx::current_task`.
+                    cx.current_task.set(0);
+                    coop::budget(&mut **poll_main)
+                } {
                     return;
                 }
             }
             None => {
                 if shared.is_shutdown() {
+                    cx.current_task.set(0);
                     return;
                 }
             }
@@ -707,7 +712,10 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
         match task {
             Some(task) => run_task(cx, task, counters),
             None if dispatched => {}
-            None => park(cx, main.as_ref().map(|(w, _)| &w.woken)),
+            None => {
+                cx.current_task.set(0);
+                park(cx, main.as_ref().map(|(w, _)| &w.woken));
+            }
         }
     }
 }
@@ -734,7 +742,6 @@ fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
             }
             Some(yielded)
         });
-        cx.current_task.set(0);
         let next = with_core(cx, |core| {
             if let Some(yielded) = yielded {
                 // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
