@@ -8,7 +8,7 @@
 #![deny(warnings)]
 
 use coro::io::{self, BufRead, Read, Write};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, Stdio};
 
 /// Prefix of the lines the child writes (libtest writes the others).
 const MARK: &str = "child: ";
@@ -177,14 +177,24 @@ fn marked(output: &[u8]) -> Vec<String> {
     text.lines().filter_map(|l| l.find(MARK).map(|at| l[at + MARK.len()..].to_string())).collect()
 }
 
+/// Starts the child with its three standard streams piped.
+fn spawn_piped(mode: &str) -> Child {
+    child_command(mode).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap()
+}
+
+/// Reads `stderr` up to the child's next marked line, and returns that line.
+fn next_marked_line(stderr: &mut impl std::io::BufRead) -> String {
+    let mut line = String::new();
+    while !line.contains(MARK) {
+        line.clear();
+        assert_ne!(stderr.read_line(&mut line).unwrap(), 0, "the child ended early");
+    }
+    line
+}
+
 /// Runs the child with `input` piped to it; returns its marked stdout and stderr lines.
 fn run_piped(mode: &str, input: Vec<u8>) -> (Vec<String>, Vec<String>) {
-    let mut child = child_command(mode)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped(mode);
     let mut stdin = child.stdin.take().unwrap();
     let writer = std::thread::spawn(move || std::io::Write::write_all(&mut stdin, &input));
     let output = child.wait_with_output().unwrap();
@@ -210,20 +220,11 @@ fn read_line_then_read_to_string() {
 
 #[test]
 fn stdin_moves_to_the_next_runtime() {
-    let mut child = child_command("second_runtime")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped("second_runtime");
     let mut stdin = child.stdin.take().unwrap();
     std::io::Write::write_all(&mut stdin, b"from the first runtime\n").unwrap();
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains(MARK) {
-        line.clear();
-        assert_ne!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap(), 0, "the child ended early");
-    }
+    let line = next_marked_line(&mut stderr);
     assert_eq!(marked(line.as_bytes()), ["first read"]);
     // Read through the second runtime's reactor: the registration moved with it.
     std::io::Write::write_all(&mut stdin, b"and the second\n").unwrap();
@@ -313,18 +314,9 @@ fn dev_null_is_an_empty_input() {
 
 #[test]
 fn a_closed_stdout_is_a_broken_pipe() {
-    let mut child = child_command("closed")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut child = spawn_piped("closed");
     let mut stderr = std::io::BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains(MARK) {
-        line.clear();
-        assert_ne!(std::io::BufRead::read_line(&mut stderr, &mut line).unwrap(), 0, "the child ended early");
-    }
+    let line = next_marked_line(&mut stderr);
     assert_eq!(marked(line.as_bytes()), ["ready"]);
     drop(child.stdout.take()); // stdout's reader goes away,
     drop(child.stdin.take()); // then the child is told to write
