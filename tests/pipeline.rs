@@ -1,39 +1,22 @@
 //! `examples/pipeline.rs` end to end: the built example fed on stdin, and stopped with `SIGINT`.
 //!
-//! The example is built once (`cargo build --example pipeline`, this test's profile and target directory).
+//! The example is built once, with the example servers (`tests/servers`).
 //! Waits for a condition poll it with a deadline ([`HANG`]), so a broken example fails instead of hanging.
 
 #![cfg(unix)]
 
+mod servers;
+
 use std::io::{BufRead as _, BufReader, Write as _};
 use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 const HANG: Duration = Duration::from_secs(30);
 
-/// The example's binary, built once.
+/// The example's binary, built once with the servers' (`tests/servers`).
 fn pipeline() -> &'static PathBuf {
-    static BUILT: OnceLock<PathBuf> = OnceLock::new();
-    BUILT.get_or_init(|| {
-        // This test runs from `TARGET/PROFILE/deps/`; the example lands in `TARGET/PROFILE/examples/`.
-        let exe = std::env::current_exe().unwrap();
-        let profile_dir = exe.parent().and_then(|deps| deps.parent()).unwrap();
-        let profile = match profile_dir.file_name().and_then(|name| name.to_str()) {
-            Some("debug") => "dev",
-            Some(other) => other,
-            None => panic!("unexpected test binary location {exe:?}"),
-        };
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--example", "pipeline", "--profile", profile, "--manifest-path"])
-            .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
-            .env("CARGO_TARGET_DIR", profile_dir.parent().unwrap())
-            .status()
-            .unwrap();
-        assert!(status.success(), "building the example failed");
-        profile_dir.join("examples/pipeline")
-    })
+    &servers::examples()["pipeline"]
 }
 
 /// A fresh output file path.

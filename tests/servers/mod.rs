@@ -1,4 +1,5 @@
-//! Starting the example servers from tests (shared by `tests/examples.rs` and `tests/faults.rs`).
+//! Starting the example programs from tests (shared by `tests/examples.rs`, `faults.rs`, `graceful.rs` and
+//! `pipeline.rs`).
 //!
 //! The examples are built once per test binary (`cargo build --example ...` with the test's profile and
 //! target directory; cargo reports where each binary is), started on `127.0.0.1:0`, and asked where they
@@ -16,8 +17,19 @@ use std::process::{Child, ChildStdout, Command, Stdio};
 use std::sync::OnceLock;
 use std::time::Duration;
 
-const EXAMPLES: [&str; 10] =
-    ["echo", "http", "redis", "chat", "proxy", "quicksort", "hyper", "hyper_client", "https", "tls_echo"];
+const EXAMPLES: [&str; 11] = [
+    "echo",
+    "http",
+    "redis",
+    "chat",
+    "proxy",
+    "quicksort",
+    "pipeline",
+    "hyper",
+    "hyper_client",
+    "https",
+    "tls_echo",
+];
 
 /// The example binaries, built once for the whole test binary: name to path.
 pub fn examples() -> &'static HashMap<String, PathBuf> {
