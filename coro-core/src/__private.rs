@@ -54,8 +54,9 @@
 //! Only `split` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
 //! [`Awaited`]), so a failed classification (a value whose type is left to a diverging or unknown type)
 //! reports `T: Suspend` at the user's call, with the note that names `nowait!`: the macro spans the whole
-//! expansion there, and the compiler folds the repeats of that bound into one error (in a 2021 crate,
-//! where such a value falls back to `()`, the `.await`'s repeat stays a second error with the same text).
+//! expansion there, and the compiler folds the repeats of that bound into one error. The `.await` is the
+//! exception, which rustc does not fold in an incremental build, so [`Awaited`] of the two types a
+//! diverging value falls back to is a future (see the impls).
 
 #![allow(
     missing_debug_implementations,
@@ -225,6 +226,40 @@ impl<F: Suspend> Future for Awaited<F> {
         // field is structurally pinned, and `Awaited` implements neither `Drop` nor `Unpin` by hand.
         unsafe { self.map_unchecked_mut(|awaited| &mut awaited.0) }.poll(cx)
     }
+}
+
+/// The value of a call to a fn returning `!` cannot be classified: its type is left to inference, which
+/// falls back to `()` (edition 2021 and before) or `!` (2024) after the classification took the suspending
+/// path, whose bounds then fail at the user's call with the error that names `nowait!`. The `.await` of
+/// that path must not fail a second time: rustc folds the repeats of an error at one span, but in an
+/// incremental build (`cargo build`'s default) it does not recognize an `.await`'s span as the call's, so
+/// these two futures, which no code can reach, keep the user's error single.
+impl Future for Awaited<()> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        unreachable!("a value that is not `Suspend` never compiles on the suspending path")
+    }
+}
+
+impl Future for Awaited<Diverging> {
+    type Output = Diverging;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Diverging> {
+        match self.0 {}
+    }
+}
+
+/// The never type, `!`, which stable Rust names only as the output of a fn type.
+pub type Diverging = <fn() -> ! as Returns>::Output;
+
+/// The output of a fn type, for [`Diverging`].
+pub trait Returns {
+    type Output;
+}
+
+impl<T> Returns for fn() -> T {
+    type Output = T;
 }
 
 /// The answer for any other value: it passes through.

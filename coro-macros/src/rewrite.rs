@@ -70,7 +70,7 @@
 //!   `fn make<T: Default>() -> T`) fails with E0282/E0283: the classification needs the value's type
 //!   before the code around it is checked. The fix is a turbofish or a typed `let`.
 //! - A call to a user fn returning `!` cannot be classified (its value has no type to look at): one E0277
-//!   that names `coro::nowait!`, the fix (in a 2021 crate, two with the same text).
+//!   that names `coro::nowait!`, the fix.
 //! - A method named in [`PLAIN_METHODS`] that does return an operation is not awaited: `coro::wait(x.len())`.
 //! - Compile time grows with the number of probed calls in one coroutine, faster than linearly (the borrow
 //!   checker's work is the body's blocks times its locals): BENCHMARKS.md has the figures. Long synchronous
