@@ -110,6 +110,13 @@ pub fn co<R, F: Future<Output = R>>(body: F) -> Co<F> {
     Co(body)
 }
 
+/// Implemented for every type: `impl Suspend<..> + Captures<(&'a (),)>` says nothing more than
+/// `impl Suspend<..>`, but names `'a` in a bound, which is what makes rustc explain a borrow that the
+/// coroutine keeps as it does for an `async fn` (`coro-macros/src/captures.rs`).
+pub trait Captures<T: ?Sized> {}
+
+impl<T: ?Sized, U: ?Sized> Captures<U> for T {}
+
 /// A zero-sized stand-in for the type of a call's value.
 pub struct Probe<T>(PhantomData<fn() -> T>);
 

@@ -75,10 +75,10 @@
 //! - Compile time grows with the number of probed calls in one coroutine, faster than linearly (the borrow
 //!   checker's work is the body's blocks times its locals): BENCHMARKS.md has the figures. Long synchronous
 //!   stretches belong in plain helper functions.
-//! - In edition 2024 rustc explains some borrow errors at a coroutine's call site with a note that the
-//!   callee "may capture more lifetimes than intended" and a suggestion to add `+ use<>` to its return type.
-//!   The note is about `impl Trait` return types; a coroutine, like an `async fn`, holds its arguments until
-//!   it completes, so the fix is at the call site (end the borrow later, or pass an owned value).
+//! - A borrow error at a coroutine's call site through a lifetime the macro cannot name (hidden in a path, or
+//!   the enclosing impl's) may carry rustc's note that the callee "may capture more lifetimes than intended"
+//!   and a `+ use<..>` suggestion (`captures.rs` names every other one). A coroutine, like an `async fn`,
+//!   holds its arguments until it completes, so the fix is at the call site.
 
 use crate::select::Select;
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
