@@ -137,7 +137,8 @@ impl Namer {
             0 => format!("'_{}", self.base),
             n => format!("'_{}{}", self.base, n + 1),
         };
-        let lifetime = Lifetime::new(&name, span);
+        // Resolved at the macro's call site, like the rest of the expansion: lints see it as generated.
+        let lifetime = Lifetime::new(&name, span.resolved_at(Span::call_site()));
         self.named.push(lifetime.clone());
         lifetime
     }
