@@ -31,27 +31,27 @@
 //!
 //! # Why the "guard" shape
 //!
-//! Both branches of the expansion must type-check whatever the answer, so the value goes through
-//! `tag.split(value)`, which returns [`Either`]`<F, F::Output>` for a suspending value and
-//! `Either<Never<T>, T>` for a plain one (the uninhabited [`Never`] stands for the plain path's impossible
-//! operation); the `Right` arm yields the value as it is. For a plain value the
-//! `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved locals;
-//! `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the one of
-//! a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
-//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`)
-//! and takes the operation out with `tag.operation(split)`: binding the variant's field instead would be a
-//! partial move, and for an operation with drop glue the generator would then keep the `Either` temporary
-//! beside the awaited future (one more copy of the operation in every coroutine's state). The size and
-//! `Send` tests in `tests/` hold this in place.
+//! Both branches of the expansion must type-check whatever the answer, so the tag's methods give each
+//! branch its type: `if tag.suspends() { tag.guard(); tag.operation(value).await } else { tag.value(value) }`.
+//! For a suspending value, `operation` hands the `.await` the operation itself (in [`Awaited`]) and `value`
+//! (never called) has the type of the awaited output; for a plain value, `value` returns the value and
+//! `operation` (never called) an uninhabited [`Never`] future of its type. `suspends` is a constant of the
+//! tag, which the optimizer folds: in a release build the suspending path is the operation moved into its
+//! `.await`, as in a hand-written `async fn`, with no wrapper to build and unpack. For a plain value the
+//! suspending branch still contains an `.await`, which would cost a yield point and its saved locals;
+//! `PlainTag::guard()` returns `!`, so that branch is dead in MIR and the generator layout is exactly the
+//! one of a hand-written `async fn`. The value is probed *by value*, never borrowed, and moved whole into one
+//! of the two calls, so nothing of it, and no borrow of it, lives across the `.await`. The size and `Send`
+//! tests in `tests/` hold this in place.
 //!
 //! # Why so few calls
 //!
 //! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
 //! work grows with the body's blocks times its locals, so every call and local of the expansion counts
-//! (BENCHMARKS.md, compile time): a plain call costs `probe`, `__coro_kind`, `split` and `guard`, and the
-//! `Right` arm binds the value itself (no conversion call).
+//! (BENCHMARKS.md, compile time). Two branches on a constant cost less than a `match` on an enum that
+//! carries the value: no enum type per call, no pattern to check, no binding.
 //!
-//! Only `split` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
+//! Only `value` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
 //! [`Awaited`]), so a failed classification (a value whose type is left to a diverging or unknown type)
 //! reports `T: Suspend` at the user's call, with the note that names `nowait!`: the macro spans the whole
 //! expansion there, and the compiler folds the repeats of that bound into one error. The `.await` is the
@@ -174,16 +174,9 @@ pub trait ViaPlain {
 impl<T> ViaPlain for Probe<T> {}
 impl<T, E> ViaPlain for TypedProbe<T, E> {}
 
-/// The two ways a value can flow out of [`SuspendTag::split`] or [`PlainTag::split`].
-pub enum Either<L, R> {
-    Left(L),
-    Right(R),
-}
-
-/// An uninhabited future standing for the branch a value never takes.
+/// An uninhabited future standing for the operation of a plain value, on the branch it never takes.
 ///
-/// The `Infallible` field is private, so user crates do not see the type as visibly uninhabited and get no
-/// `unreachable_patterns` warning for the arm that names it.
+/// The `Infallible` field is private, so user crates do not see the type as visibly uninhabited.
 pub struct Never<T>(Infallible, PhantomData<fn() -> T>);
 
 impl<T> Future for Never<T> {
@@ -199,28 +192,32 @@ impl<T> Future for Never<T> {
 pub struct SuspendTag;
 
 impl SuspendTag {
-    /// The only bound of the suspending path: a value that is not `Suspend` fails here, once.
+    /// Which branch the value takes: a constant, which the optimizer folds.
     #[inline(always)]
-    pub fn split<F: Suspend>(self, operation: F) -> Either<F, F::Output> {
-        Either::Left(operation)
+    pub fn suspends(self) -> bool {
+        true
     }
 
     #[inline(always)]
     pub fn guard(self) {}
 
-    /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
-    /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
+    /// The operation, as the `.await` sees it.
     #[inline(always)]
-    pub fn operation<F, T>(self, split: Either<F, T>) -> Awaited<F> {
-        match split {
-            Either::Left(operation) => Awaited(operation),
-            Either::Right(_) => unreachable!("a suspending value always takes the suspending branch"),
-        }
+    pub fn operation<F>(self, operation: F) -> Awaited<F> {
+        Awaited(operation)
+    }
+
+    /// Never called (`suspends` is true); it only gives the plain branch the type of the suspending one. Its
+    /// bound is the suspending path's own: a value that is not `Suspend` fails here and at the `.await` with
+    /// the same error at the same span, which the compiler reports once.
+    #[inline(always)]
+    pub fn value<F: Suspend>(self, _: F) -> F::Output {
+        unreachable!("a suspending value always takes the suspending branch")
     }
 }
 
 /// The operation of a suspending call, as the `.await` sees it: a future exactly when the operation is
-/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `split` and the compiler
+/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `value` and the compiler
 /// reports one error (an `.await` of the bare operation would add "is not a future").
 pub struct Awaited<F>(F);
 
@@ -274,25 +271,28 @@ impl<T> Returns for fn() -> T {
 pub struct PlainTag;
 
 impl PlainTag {
+    /// Which branch the value takes: a constant, which the optimizer folds.
     #[inline(always)]
-    pub fn split<T>(self, value: T) -> Either<Never<T>, T> {
-        Either::Right(value)
+    pub fn suspends(self) -> bool {
+        false
     }
 
-    /// Diverges, which makes the `.await` of the `Left` arm dead code in MIR: a plain call costs no yield
-    /// point and no saved locals.
+    /// Diverges, which makes the `.await` after it dead code in MIR: a plain call costs no yield point and
+    /// no saved locals.
     #[inline(always)]
     pub fn guard(self) -> ! {
         unreachable!("a plain value never takes the suspending branch")
     }
 
-    /// Never reached (the `guard` before it diverges); it only makes the suspending arm type-check.
+    /// Never reached (the `guard` before it diverges); it only makes the suspending branch type-check.
     #[inline(always)]
-    pub fn operation<T>(self, split: Either<Never<T>, T>) -> Never<T> {
-        match split {
-            Either::Left(never) => never,
-            Either::Right(_) => unreachable!("a plain value never takes the suspending branch"),
-        }
+    pub fn operation<T>(self, _: T) -> Never<T> {
+        unreachable!("a plain value never takes the suspending branch")
+    }
+
+    #[inline(always)]
+    pub fn value<T>(self, value: T) -> T {
+        value
     }
 }
 
