@@ -139,10 +139,11 @@ pub use coro_net::{sleep, sleep_until, time, timeout};
 ///   write `coro::wait(x.len())`.
 /// - Compile time grows with the number of classified calls in one coroutine (BENCHMARKS.md has the
 ///   figures): keep large synchronous stretches in plain helper functions.
-/// - A borrow error at a coroutine's call site may carry rustc's note that the callee "may capture more
-///   lifetimes than intended", with a `+ use<>` suggestion for its return type: it does not apply to a
-///   coroutine, which, like an `async fn`, holds its arguments until it completes. End the borrow later, or
-///   pass an owned value.
+/// - A borrow error at a coroutine's call site reads as for an `async fn`, except through a lifetime the
+///   macro cannot see (one hidden in a path, `Ref<T>` for `Ref<'_, T>`, or the enclosing impl's): there rustc
+///   may add a note that the callee "may capture more lifetimes than intended", with a `+ use<..>`
+///   suggestion. It does not apply to a coroutine, which, like an `async fn`, holds its arguments until it
+///   completes: end the borrow later, or pass an owned value.
 pub use coro_macros::coroutine;
 
 /// Spawns a coroutine on the current runtime and returns its [`JoinHandle`].

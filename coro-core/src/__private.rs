@@ -31,31 +31,32 @@
 //!
 //! # Why the "guard" shape
 //!
-//! Both branches of the expansion must type-check whatever the answer, so the value goes through
-//! `tag.split(value)`, which returns [`Either`]`<F, F::Output>` for a suspending value and
-//! `Either<Never<T>, T>` for a plain one (the uninhabited [`Never`] stands for the plain path's impossible
-//! operation); the `Right` arm yields the value as it is. For a plain value the
-//! `Left` arm still contains an `.await` of `Never<T>`, which would cost a yield point and its saved locals;
-//! `PlainTag::guard()` returns `!`, so that arm is dead in MIR and the generator layout is exactly the one of
-//! a hand-written `async fn`. The value is probed *by value*, never borrowed, so no borrow of it lives
-//! across the await either. The `Left` arm binds the whole `Either` (`split @ Left(_)`)
-//! and takes the operation out with `tag.operation(split)`: binding the variant's field instead would be a
-//! partial move, and for an operation with drop glue the generator would then keep the `Either` temporary
-//! beside the awaited future (one more copy of the operation in every coroutine's state). The size and
-//! `Send` tests in `tests/` hold this in place.
+//! Both branches of the expansion must type-check whatever the answer, so the tag's methods give each
+//! branch its type: `if tag.suspends() { tag.guard(); tag.operation(value).await } else { tag.value(value) }`.
+//! For a suspending value, `operation` hands the `.await` the operation itself (in [`Awaited`]) and `value`
+//! (never called) has the type of the awaited output; for a plain value, `value` returns the value and
+//! `operation` (never called) an uninhabited [`Never`] future of its type. `suspends` is a constant of the
+//! tag, which the optimizer folds: in a release build the suspending path is the operation moved into its
+//! `.await`, as in a hand-written `async fn`, with no wrapper to build and unpack. For a plain value the
+//! suspending branch still contains an `.await`, which would cost a yield point and its saved locals;
+//! `PlainTag::guard()` returns `!`, so that branch is dead in MIR and the generator layout is exactly the
+//! one of a hand-written `async fn`. The value is probed *by value*, never borrowed, and moved whole into one
+//! of the two calls, so nothing of it, and no borrow of it, lives across the `.await`. The size and `Send`
+//! tests in `tests/` hold this in place.
 //!
 //! # Why so few calls
 //!
 //! The expansion is type-checked and borrow-checked once per call in the body, and the borrow checker's
 //! work grows with the body's blocks times its locals, so every call and local of the expansion counts
-//! (BENCHMARKS.md, compile time): a plain call costs `probe`, `__coro_kind`, `split` and `guard`, and the
-//! `Right` arm binds the value itself (no conversion call).
+//! (BENCHMARKS.md, compile time). Two branches on a constant cost less than a `match` on an enum that
+//! carries the value: no enum type per call, no pattern to check, no binding.
 //!
-//! Only `split` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
+//! Only `value` and the `.await` carry a bound, and both ask `T: Suspend` (the `.await` through
 //! [`Awaited`]), so a failed classification (a value whose type is left to a diverging or unknown type)
 //! reports `T: Suspend` at the user's call, with the note that names `nowait!`: the macro spans the whole
-//! expansion there, and the compiler folds the repeats of that bound into one error (in a 2021 crate,
-//! where such a value falls back to `()`, the `.await`'s repeat stays a second error with the same text).
+//! expansion there, and the compiler folds the repeats of that bound into one error. The `.await` is the
+//! exception, which rustc does not fold in an incremental build, so [`Awaited`] of the two types a
+//! diverging value falls back to is a future (see the impls).
 
 #![allow(
     missing_debug_implementations,
@@ -108,6 +109,13 @@ impl<F> fmt::Debug for Co<F> {
 pub fn co<R, F: Future<Output = R>>(body: F) -> Co<F> {
     Co(body)
 }
+
+/// Implemented for every type: `impl Suspend<..> + Captures<(&'a (),)>` says nothing more than
+/// `impl Suspend<..>`, but names `'a` in a bound, which is what makes rustc explain a borrow that the
+/// coroutine keeps as it does for an `async fn` (`coro-macros/src/captures.rs`).
+pub trait Captures<T: ?Sized> {}
+
+impl<T: ?Sized, U: ?Sized> Captures<U> for T {}
 
 /// A zero-sized stand-in for the type of a call's value.
 pub struct Probe<T>(PhantomData<fn() -> T>);
@@ -166,16 +174,9 @@ pub trait ViaPlain {
 impl<T> ViaPlain for Probe<T> {}
 impl<T, E> ViaPlain for TypedProbe<T, E> {}
 
-/// The two ways a value can flow out of [`SuspendTag::split`] or [`PlainTag::split`].
-pub enum Either<L, R> {
-    Left(L),
-    Right(R),
-}
-
-/// An uninhabited future standing for the branch a value never takes.
+/// An uninhabited future standing for the operation of a plain value, on the branch it never takes.
 ///
-/// The `Infallible` field is private, so user crates do not see the type as visibly uninhabited and get no
-/// `unreachable_patterns` warning for the arm that names it.
+/// The `Infallible` field is private, so user crates do not see the type as visibly uninhabited.
 pub struct Never<T>(Infallible, PhantomData<fn() -> T>);
 
 impl<T> Future for Never<T> {
@@ -191,28 +192,32 @@ impl<T> Future for Never<T> {
 pub struct SuspendTag;
 
 impl SuspendTag {
-    /// The only bound of the suspending path: a value that is not `Suspend` fails here, once.
+    /// Which branch the value takes: a constant, which the optimizer folds.
     #[inline(always)]
-    pub fn split<F: Suspend>(self, operation: F) -> Either<F, F::Output> {
-        Either::Left(operation)
+    pub fn suspends(self) -> bool {
+        true
     }
 
     #[inline(always)]
     pub fn guard(self) {}
 
-    /// Takes the operation out of the whole `split`: moving the whole value, rather than binding the
-    /// variant's field, leaves nothing of it for the generator to keep across the `.await`.
+    /// The operation, as the `.await` sees it.
     #[inline(always)]
-    pub fn operation<F, T>(self, split: Either<F, T>) -> Awaited<F> {
-        match split {
-            Either::Left(operation) => Awaited(operation),
-            Either::Right(_) => unreachable!("a suspending value always takes the suspending branch"),
-        }
+    pub fn operation<F>(self, operation: F) -> Awaited<F> {
+        Awaited(operation)
+    }
+
+    /// Never called (`suspends` is true); it only gives the plain branch the type of the suspending one. Its
+    /// bound is the suspending path's own: a value that is not `Suspend` fails here and at the `.await` with
+    /// the same error at the same span, which the compiler reports once.
+    #[inline(always)]
+    pub fn value<F: Suspend>(self, _: F) -> F::Output {
+        unreachable!("a suspending value always takes the suspending branch")
     }
 }
 
 /// The operation of a suspending call, as the `.await` sees it: a future exactly when the operation is
-/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `split` and the compiler
+/// [`Suspend`], so that for a value that is not, the `.await` fails the same bound as `value` and the compiler
 /// reports one error (an `.await` of the bare operation would add "is not a future").
 pub struct Awaited<F>(F);
 
@@ -227,30 +232,67 @@ impl<F: Suspend> Future for Awaited<F> {
     }
 }
 
+/// The value of a call to a fn returning `!` cannot be classified: its type is left to inference, which
+/// falls back to `()` (edition 2021 and before) or `!` (2024) after the classification took the suspending
+/// path, whose bounds then fail at the user's call with the error that names `nowait!`. The `.await` of
+/// that path must not fail a second time: rustc folds the repeats of an error at one span, but in an
+/// incremental build (`cargo build`'s default) it does not recognize an `.await`'s span as the call's, so
+/// these two futures, which no code can reach, keep the user's error single.
+impl Future for Awaited<()> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<()> {
+        unreachable!("a value that is not `Suspend` never compiles on the suspending path")
+    }
+}
+
+impl Future for Awaited<Diverging> {
+    type Output = Diverging;
+
+    fn poll(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<Diverging> {
+        match self.0 {}
+    }
+}
+
+/// The never type, `!`, which stable Rust names only as the output of a fn type.
+pub type Diverging = <fn() -> ! as Returns>::Output;
+
+/// The output of a fn type, for [`Diverging`].
+pub trait Returns {
+    type Output;
+}
+
+impl<T> Returns for fn() -> T {
+    type Output = T;
+}
+
 /// The answer for any other value: it passes through.
 #[derive(Clone, Copy)]
 pub struct PlainTag;
 
 impl PlainTag {
+    /// Which branch the value takes: a constant, which the optimizer folds.
     #[inline(always)]
-    pub fn split<T>(self, value: T) -> Either<Never<T>, T> {
-        Either::Right(value)
+    pub fn suspends(self) -> bool {
+        false
     }
 
-    /// Diverges, which makes the `.await` of the `Left` arm dead code in MIR: a plain call costs no yield
-    /// point and no saved locals.
+    /// Diverges, which makes the `.await` after it dead code in MIR: a plain call costs no yield point and
+    /// no saved locals.
     #[inline(always)]
     pub fn guard(self) -> ! {
         unreachable!("a plain value never takes the suspending branch")
     }
 
-    /// Never reached (the `guard` before it diverges); it only makes the suspending arm type-check.
+    /// Never reached (the `guard` before it diverges); it only makes the suspending branch type-check.
     #[inline(always)]
-    pub fn operation<T>(self, split: Either<Never<T>, T>) -> Never<T> {
-        match split {
-            Either::Left(never) => never,
-            Either::Right(_) => unreachable!("a plain value never takes the suspending branch"),
-        }
+    pub fn operation<T>(self, _: T) -> Never<T> {
+        unreachable!("a plain value never takes the suspending branch")
+    }
+
+    #[inline(always)]
+    pub fn value<T>(self, value: T) -> T {
+        value
     }
 }
 

@@ -24,19 +24,24 @@
 //! in a path, `dyn Trait + '_`), in every edition. That is edition 2024's rule for `impl Trait` in return
 //! position; the `impl` type is resolved at the macro's call site, which gives it this crate's edition
 //! (2024) whatever the edition of the user's crate, where a 2018 or 2021 `impl Trait` would capture only the
-//! lifetimes it names. `tests/editions/` compiles the test suite as 2018 and 2021 to hold this.
+//! lifetimes it names. `tests/editions/` compiles the test suite as 2018 and 2021 to hold this. The elided
+//! lifetimes of the arguments are given names, and a bound that says nothing names every lifetime of the fn
+//! (`+ Captures<(&'a (), ..)>`), so that borrow errors at the call site read as for an `async fn`
+//! (`captures.rs`).
 
 use crate::args::Args;
+use crate::captures;
 use crate::item::CoroutineFn;
 use crate::rewrite::Rewriter;
 use proc_macro2::{Span, TokenStream, TokenTree};
-use quote::{ToTokens, format_ident, quote};
+use quote::{ToTokens, format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Block, FnArg, Pat, Path, ReturnType, Signature, Type, parse_quote, parse_quote_spanned};
 
 pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let Args { krate } = Args::parse(args)?;
     let CoroutineFn { attrs, vis, mut sig, body } = CoroutineFn::parse(item, "#[coro::coroutine]")?;
+    let lifetimes = captures::name_lifetimes(&mut sig);
     let (returns, span): (Type, Span) = match &sig.output {
         ReturnType::Default => (parse_quote!(()), sig.ident.span()),
         ReturnType::Type(_, ty) => ((**ty).clone(), ty.span()),
@@ -46,15 +51,22 @@ pub(crate) fn expand(args: TokenStream, item: TokenStream) -> syn::Result<TokenS
     // edition (2024: every generic parameter and lifetime in scope, elided ones included, as an `async fn`
     // captures them) whatever the edition of the user's crate.
     let span = span.resolved_at(Span::call_site());
-    sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns>);
+    let captures = (!lifetimes.is_empty())
+        .then(|| quote_spanned!(span=> + #krate::__private::Captures<(#(&#lifetimes (),)*)>));
+    sig.output = parse_quote_spanned!(span=> -> impl #krate::Suspend<Output = #returns> #captures);
+
+    // In a trait impl, the bound is one the trait's declaration may not have: it says nothing (every type is
+    // `Captures<..>`), so the lint that an impl promises more than its trait does not apply.
+    let refines = captures.as_ref().map(|_| quote!(#[allow(refining_impl_trait)]));
 
     let Some(body) = body else {
-        return Ok(quote!(#(#attrs)* #vis #sig;));
+        return Ok(quote!(#(#attrs)* #refines #vis #sig;));
     };
     let moves = move_arguments_in(&mut sig);
     let body = async_body(&krate, Some(&returns), &moves, body);
     Ok(quote! {
         #(#attrs)*
+        #refines
         #vis #sig {
             #body
         }

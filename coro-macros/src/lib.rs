@@ -14,6 +14,7 @@
 
 mod args;
 mod branches;
+mod captures;
 mod coroutine;
 mod entry;
 mod item;

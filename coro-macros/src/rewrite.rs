@@ -45,12 +45,11 @@
 //!     __coro_value => {
 //!         let (__coro_value, __coro_probe) = __private::probe(__coro_value);
 //!         let __coro_kind = (__coro_probe).__coro_kind();       // ViaSuspend or ViaPlain
-//!         match __coro_kind.split(__coro_value) {
-//!             __coro_split @ Either::Left(_) => {
-//!                 __coro_kind.guard();                           // diverges when plain
-//!                 __coro_kind.operation(__coro_split).await
-//!             }
-//!             Either::Right(__coro_value) => __coro_value,
+//!         if __coro_kind.suspends() {                          // a constant of the tag
+//!             __coro_kind.guard();                               // diverges when plain
+//!             __coro_kind.operation(__coro_value).await
+//!         } else {
+//!             __coro_kind.value(__coro_value)                    // the value itself when plain
 //!         }
 //!     }
 //! }
@@ -58,7 +57,7 @@
 //!
 //! (`typed_probe::<T, _>` and `(&&&__coro_probe)` where the type is annotated; the traits are imported
 //! once at the top of the body.) `coro-core/src/__private.rs` explains the autoref specialization behind
-//! `__coro_kind` and why the arms have this shape: the future is exactly the size of the hand-written
+//! `__coro_kind` and why the branches have this shape: the future is exactly the size of the hand-written
 //! `async fn` and is `Send` exactly when that one is. Here, two properties of the tokens: the `match`
 //! keeps the user's span, so a type error about the value points at the call; everything inside is on
 //! the call too, resolved at the macro's call site, so a value that is not `Suspend` fails the same bound
@@ -70,15 +69,15 @@
 //!   `fn make<T: Default>() -> T`) fails with E0282/E0283: the classification needs the value's type
 //!   before the code around it is checked. The fix is a turbofish or a typed `let`.
 //! - A call to a user fn returning `!` cannot be classified (its value has no type to look at): one E0277
-//!   that names `coro::nowait!`, the fix (in a 2021 crate, two with the same text).
+//!   that names `coro::nowait!`, the fix.
 //! - A method named in [`PLAIN_METHODS`] that does return an operation is not awaited: `coro::wait(x.len())`.
 //! - Compile time grows with the number of probed calls in one coroutine, faster than linearly (the borrow
 //!   checker's work is the body's blocks times its locals): BENCHMARKS.md has the figures. Long synchronous
 //!   stretches belong in plain helper functions.
-//! - In edition 2024 rustc explains some borrow errors at a coroutine's call site with a note that the
-//!   callee "may capture more lifetimes than intended" and a suggestion to add `+ use<>` to its return type.
-//!   The note is about `impl Trait` return types; a coroutine, like an `async fn`, holds its arguments until
-//!   it completes, so the fix is at the call site (end the borrow later, or pass an owned value).
+//! - A borrow error at a coroutine's call site through a lifetime the macro cannot name (hidden in a path, or
+//!   the enclosing impl's) may carry rustc's note that the callee "may capture more lifetimes than intended"
+//!   and a `+ use<..>` suggestion (`captures.rs` names every other one). A coroutine, like an `async fn`,
+//!   holds its arguments until it completes, so the fix is at the call site.
 
 use crate::select::Select;
 use proc_macro2::{Delimiter, Group, Span, TokenStream};
@@ -262,13 +261,11 @@ impl<'a> Rewriter<'a> {
             __coro_value => {
                 let (__coro_value, __coro_probe) = #probe(__coro_value);
                 let __coro_kind = (#receiver __coro_probe).__coro_kind();
-                match __coro_kind.split(__coro_value) {
-                    #[allow(unreachable_code)]
-                    __coro_split @ #private::Either::Left(_) => {
-                        __coro_kind.guard();
-                        __coro_kind.operation(__coro_split).await
-                    }
-                    #private::Either::Right(__coro_value) => __coro_value,
+                if __coro_kind.suspends() {
+                    __coro_kind.guard();
+                    __coro_kind.operation(__coro_value).await
+                } else {
+                    __coro_kind.value(__coro_value)
                 }
             }
         };

@@ -1,0 +1,1 @@
+../../../ui/fail/user_diverging.rs

@@ -1,0 +1,1 @@
+../../../ui/lifetimes/method_argument_outlived.rs
