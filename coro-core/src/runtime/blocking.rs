@@ -10,6 +10,9 @@
 //! started, up to `max_threads` (default 512); beyond that closures wait in the queue. A thread idle for
 //! `keep_alive` (default 10 s) exits. At shutdown, queued closures that have not started are cancelled (their
 //! `join()` reports cancellation); closures already running are waited for, as they cannot be interrupted.
+//!
+//! The pool also counts the closures in flight (queued or running) in an atomic, outside its lock, for the
+//! workers: a searching worker stops spinning while one is in flight ([`Pool::is_busy`]).
 
 use super::task::{self, JoinHandle, Placement, Runnable, Schedule, Task};
 use super::worker::{Shared, ThreadCx};
@@ -17,6 +20,7 @@ use std::collections::VecDeque;
 use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::sync::{Arc, Condvar, Mutex, Weak};
 use std::task::{Context, Poll};
 use std::time::Duration;
@@ -27,6 +31,8 @@ pub(crate) struct Pool {
 
 struct PoolInner {
     state: Mutex<PoolState>,
+    /// Closures queued or running: a hint for the workers, read without the lock (see [`Pool::is_busy`]).
+    in_flight: AtomicUsize,
     /// Signalled when a closure is queued (and at shutdown).
     work: Condvar,
     /// Signalled when the last thread exits after shutdown.
@@ -103,6 +109,7 @@ impl Pool {
                     shutdown: false,
                     runtime: Weak::new(),
                 }),
+                in_flight: AtomicUsize::new(0),
                 work: Condvar::new(),
                 exited: Condvar::new(),
                 max_threads: max_threads.max(1),
@@ -131,8 +138,12 @@ impl Pool {
             return join;
         }
         state.queue.push_back(notified);
+        self.inner.in_flight.fetch_add(1, Relaxed);
         if state.num_idle > state.num_notified {
             state.num_notified += 1;
+            drop(state);
+            // After unlocking: woken while the lock is held, the thread would block on it again at once (a
+            // futex round trip per closure more, BENCHMARKS.md "Files").
             self.inner.work.notify_one();
         } else if state.num_threads < self.inner.max_threads {
             state.num_threads += 1;
@@ -146,6 +157,7 @@ impl Pool {
                     let task = state.queue.pop_back();
                     drop(state);
                     if let Some(task) = task {
+                        self.inner.in_flight.fetch_sub(1, Relaxed);
                         task.shutdown();
                     }
                     panic!("failed to start a blocking-pool thread: {err}");
@@ -163,6 +175,7 @@ impl Pool {
             self.inner.work.notify_all();
             std::mem::take(&mut state.queue)
         };
+        self.inner.in_flight.fetch_sub(queued.len(), Relaxed);
         for task in queued {
             task.shutdown();
         }
@@ -174,6 +187,14 @@ impl Pool {
 
     pub(crate) fn num_threads(&self) -> usize {
         lock(&self.inner.state).num_threads
+    }
+
+    /// Whether a closure is queued or running. Its completion will wake a worker through the injector,
+    /// and its thread may need the CPU that a worker spinning for work would hold: on a machine with no
+    /// spare CPU, such a spin delays the very hand-off it waits for (BENCHMARKS.md, "Files"). A hint,
+    /// read with a relaxed load: a stale answer costs a spin or a futex round trip, never correctness.
+    pub(crate) fn is_busy(&self) -> bool {
+        self.inner.in_flight.load(Relaxed) > 0
     }
 }
 
@@ -196,6 +217,7 @@ impl PoolInner {
                 // A blocking task never waits, and this scheduler's `yielded` keeps nothing to hand back.
                 let handed_back = task.run();
                 debug_assert!(handed_back.is_none());
+                self.in_flight.fetch_sub(1, Relaxed);
                 state = lock(&self.state);
                 continue;
             }

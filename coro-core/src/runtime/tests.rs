@@ -337,6 +337,24 @@ fn blocking_pool_is_bounded() {
     });
 }
 
+/// `Pool::is_busy` counts a closure from its spawn until it has run or been cancelled at shutdown.
+#[test]
+fn blocking_pool_counts_closures_in_flight() {
+    let rt = Runtime::builder().workers(1).max_blocking_threads(1).build().unwrap();
+    let shared = rt.shared().clone();
+    assert!(!shared.blocking.is_busy());
+    let (release, released) = std::sync::mpsc::channel::<()>();
+    rt.block_on(async move {
+        // The pool's one thread runs the first closure until `release` is dropped, which only the
+        // cancellation of the second, queued behind it, does.
+        drop(spawn_blocking(move || released.recv()));
+        drop(spawn_blocking(move || drop(release)));
+    });
+    assert!(shared.blocking.is_busy());
+    drop(rt);
+    assert!(!shared.blocking.is_busy(), "the cancelled closure and the one that ran are both uncounted");
+}
+
 #[test]
 fn run_helper() {
     assert_eq!(run(async { spawn(async { 1 }).join().await.unwrap() + 1 }), 2);

@@ -89,7 +89,8 @@ pub(crate) const GLOBAL_INTERVAL: u32 = 61;
 /// Rounds of stealing a searcher makes before it parks, [`SEARCH_PAUSE`] spin hints apart (a few
 /// microseconds in all). Work made stealable meanwhile, such as a chain of spawns or a task woken on another
 /// worker, is then taken without a futex round trip on either side; a worker that parked at once would be
-/// woken for it by the very next spawn (as Go's spinning Ms look several times before they sleep).
+/// woken for it by the very next spawn (as Go's spinning Ms look several times before they sleep). Not
+/// while a blocking-pool closure is in flight ([`Pool::is_busy`]): its thread may need this CPU.
 const SEARCH_ROUNDS: u32 = 4;
 const SEARCH_PAUSE: u32 = 128;
 /// Tasks run back to back from the LIFO slot before it is demoted to the run queue.
@@ -605,6 +606,9 @@ impl Core {
         let rounds = if shared.remotes.len() > 1 { SEARCH_ROUNDS } else { 1 };
         for round in 0..rounds {
             if round > 0 {
+                if shared.blocking.is_busy() {
+                    break;
+                }
                 for _ in 0..SEARCH_PAUSE {
                     std::hint::spin_loop();
                 }
