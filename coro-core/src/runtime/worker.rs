@@ -388,9 +388,7 @@ impl Shared {
     }
 
     /// Schedules a task of this runtime from a thread whose context is `cx`: into that worker's core if the
-    /// thread is one of this runtime's workers, else into the injector. Inlined, so that the spawn's copy
-    /// ([`schedule_spawned`](Shared::schedule_spawned)) is specialized for `Placement::Back`.
-    #[inline]
+    /// thread is one of this runtime's workers, else into the injector.
     fn schedule_from(self: &Arc<Self>, cx: Option<&ThreadCx>, task: Runnable, placement: Placement) {
         let task = match cx {
             Some(cx) if Arc::ptr_eq(&cx.shared, self) => cx.schedule_here(task, placement),
