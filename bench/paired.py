@@ -5,8 +5,10 @@ On a machine shared with other work, one run of each build says little: the load
 script runs the two builds alternately (base then new, new then base, ...), pinned with `taskset` to as many
 CPUs as workers, and reports for each benchmark the median of the per-pair ratios new/base and their range,
 so that a change shows as a ratio away from 1 that the range does not straddle. With --instructions it
-counts instructions instead (valgrind's cachegrind, one worker, counts divided by 10): deterministic, so
-one run of each build is enough, and blind to the load.
+counts instructions per operation instead (valgrind's cachegrind, one worker, full-size rounds): the
+difference between a process that runs two measured rounds and one that runs one, divided by the round's
+operations, so that start-up, the probe round and teardown cancel out. Deterministic (to a few
+instructions per million operations), so one run of each build is enough, and blind to the load.
 
 Build the two binaries first, for instance the base from a `git archive` of main and the new one from the
 working tree, each with `cargo build --release --bin coro --features coro` in bench/, copying
@@ -28,7 +30,7 @@ import shutil
 import statistics
 import subprocess
 
-BENCHES = "spawn_1k,yield_1,yield_100,chain,pingpong"
+BENCHES = "spawn_10k,spawn_1k,yield_1,yield_100,chain,pingpong"
 
 
 def run(binary: str, workers: int, benches: str, reps: int) -> dict[str, float]:
@@ -39,11 +41,19 @@ def run(binary: str, workers: int, benches: str, reps: int) -> dict[str, float]:
     return {d["bench"]: d["median"] for d in map(json.loads, out.splitlines())}
 
 
-def instructions(binary: str, bench: str) -> int:
+def instructions(binary: str, bench: str, reps: int) -> tuple[int, int]:
+    """The instructions of a whole process that runs `reps` measured rounds of `bench`, and a round's ops."""
     cmd = ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", binary,
-           "--workers", "1", "--bench", bench, "--reps", "1", "--warmup", "0", "--quick", "--budget", "100000"]
-    err = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stderr
-    return int(re.search(r"I\s+refs:\s+([\d,]+)", err).group(1).replace(",", ""))
+           "--workers", "1", "--bench", bench, "--reps", str(reps), "--warmup", "0", "--budget", "100000"]
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True)
+    count = int(re.search(r"I\s+refs:\s+([\d,]+)", done.stderr).group(1).replace(",", ""))
+    return count, json.loads(done.stdout)["ops"]
+
+
+def per_op(binary: str, bench: str) -> float:
+    """Instructions per operation: one measured round more, divided by its operations."""
+    (one, ops), (two, _) = instructions(binary, bench, 1), instructions(binary, bench, 2)
+    return (two - one) / ops
 
 
 def main() -> None:
@@ -58,11 +68,11 @@ def main() -> None:
     args = p.parse_args()
 
     if args.instructions:
-        print("| benchmark | base instructions | new instructions | new/base |")
-        print("|---|---:|---:|---:|")
+        print("| benchmark | base, instructions per op | new | new - base | new/base |")
+        print("|---|---:|---:|---:|---:|")
         for bench in args.benches.split(","):
-            base, new = instructions(args.base, bench), instructions(args.new, bench)
-            print(f"| `{bench}` | {base:,} | {new:,} | {new / base:.3f}x |")
+            base, new = per_op(args.base, bench), per_op(args.new, bench)
+            print(f"| `{bench}` | {base:.1f} | {new:.1f} | {new - base:+.1f} | {new / base:.4f}x |")
         return
 
     loads = [os.getloadavg()[0]]

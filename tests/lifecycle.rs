@@ -388,11 +388,21 @@ fn slow_watch_receivers_see_only_the_latest_value() {
     assert_eq!(join_all(watchers), [[100], [100], [100]]);
 }
 
-#[coro::test(workers = 2)]
+/// Live tasks are exact whenever they are read; a worker publishes its event counts (polls) when it parks
+/// or stops, so those are read once the runtime is dropped.
+#[test]
 fn metrics_count_tasks_polls_and_queues() {
-    let metrics = Handle::current().metrics();
+    let rt = Runtime::builder().workers(2).build().unwrap();
+    let metrics = rt.metrics();
+    rt.block_on(count_tasks_and_queues(metrics.clone()));
+    drop(rt);
+    let polls: u64 = (0..2).map(|i| metrics.worker_poll_count(i)).sum();
+    assert!(polls >= 51, "{polls}");
+}
+
+#[coro::coroutine]
+fn count_tasks_and_queues(metrics: coro::RuntimeMetrics) {
     assert_eq!(metrics.num_workers(), 2);
-    let polls_before: u64 = (0..2).map(|i| metrics.worker_poll_count(i)).sum();
     let (tx, rx) = oneshot::channel::<()>();
     let waiting = coro::spawn!(move || rx.recv().is_err());
     let ids = join_all((0..50).map(|_| coro::spawn!(move || coro::task::id())).collect());
@@ -400,10 +410,8 @@ fn metrics_count_tasks_polls_and_queues() {
     drop(tx);
     assert!(waiting.join().unwrap());
     assert_eq!(metrics.num_alive_tasks(), 0);
-    let polls_after: u64 = (0..2).map(|i| metrics.worker_poll_count(i)).sum();
-    assert!(polls_after - polls_before >= 51, "{polls_before} -> {polls_after}");
     assert_eq!(ids.len(), 50);
-    assert_eq!(coro::task::try_id(), None); // the test's body is the `block_on` future, not a task
+    assert_eq!(coro::task::try_id(), None); // the `block_on` future is not a task
     coro::spawn_blocking(|| ()).join().unwrap();
     assert!(metrics.num_blocking_threads() >= 1);
     assert_eq!(metrics.injection_queue_depth() + metrics.worker_local_queue_depth(0), 0);

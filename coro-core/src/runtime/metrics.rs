@@ -2,22 +2,33 @@
 //!
 //! # Design
 //!
-//! Each worker counts its own events (task polls, steals, parks, spawns, and the completions of the tasks it
-//! runs) in a [`WorkerCounters`] that only the thread driving that worker writes: an increment is a plain
-//! load and store (no locked instruction), on a cache line of its own, so workers never contend and readers
-//! only ever share the line. Readers (a [`RuntimeMetrics`] on any thread) load the counters without stopping
-//! anyone, so a snapshot is a little stale, never torn. A worker hands its completion counter to the task it
-//! polls, so a completion costs one increment and no look-up of the thread's context; the rare completions
-//! outside a poll (cancellations by a shutdown) find their worker through that context. A spawn is counted
-//! where the new task is queued, in the worker's core (so the spawning code, inlined into every spawning
-//! task, stays as small as it was without counters). Spawns and completions on threads that drive no worker
-//! of the runtime (a plain thread holding a [`Handle`](super::Handle), the blocking pool), and the rare
-//! spawns on a worker whose core is out, go to two shared atomic counters instead; those paths are not hot.
+//! Each worker counts its own events in a [`WorkerCounters`] of its own, which its core reaches through an
+//! `Arc` (no look-up by index) and only the thread driving that worker writes: an increment is a plain load
+//! and store (no locked instruction), on a cache line of its own, so workers never contend and readers (a
+//! [`RuntimeMetrics`] on any thread) only ever share the line. Reads stop nobody, and are never torn. The
+//! counts come in two kinds, by what their readers need:
+//!
+//! - **Exact: spawns and completions.** Their difference is the number of live tasks, which
+//!   [`Runtime::shutdown_timeout`](super::Runtime::shutdown_timeout) waits to see reach zero, and which must
+//!   not count a task that a reader has just joined. A spawn is counted where the scheduler queues the new
+//!   task, in the spawning worker's counters (out of the spawning code, which is inlined into every spawning
+//!   task). A worker hands its completion counter to the task it polls, which counts its completion there
+//!   before publishing it, so a completion costs one increment and no look-up of the thread's context; the
+//!   rare completions outside a poll (cancellations by a shutdown) find their worker through that context.
+//!   Spawns and completions on threads that drive no worker of the runtime (a plain thread holding a
+//!   [`Handle`](super::Handle), the blocking pool), and the rare spawns on a worker whose core is out, go to
+//!   two shared atomic counters instead; those paths are not hot.
+//! - **Published: polls, steals and parks.** A poll is counted in a plain field of the worker's core (one
+//!   instruction), and the total is published to its `WorkerCounters` when the worker lets its driver poll
+//!   (every [`GLOBAL_INTERVAL`](super::worker::GLOBAL_INTERVAL) ticks), before it parks, when `block_on`
+//!   hands worker 0's core back and when the worker stops. So a busy worker's poll count may lag by up to
+//!   that many ticks; an idle or stopped worker's is exact (tokio batches its worker metrics the same way).
+//!   Steals and parks happen off the hot path and are counted where they happen.
 //!
 //! Live tasks are counted as spawns minus completions. The counters of completions are read before those of
 //! spawns, each with `Acquire`, and every completion is stored with `Release` after its task was handed
 //! over (through a queue) from its spawner, who stored the spawn first: so a completion that is seen has
-//! its spawn seen too, and the difference never underflows.
+//! its spawn seen too, and the difference never underflows (`loom_tests` checks it).
 
 use super::worker::Shared;
 use crate::loom::{AtomicU64, Ordering::*};
@@ -25,12 +36,15 @@ use crossbeam_utils::CachePadded;
 use std::fmt;
 use std::sync::Arc;
 
-/// One worker's counters, written only by the thread that drives that worker.
+/// One worker's counters, written only by the thread that drives that worker (see the module docs for
+/// which are exact and which published).
 #[derive(Default)]
 pub(crate) struct WorkerCounters {
+    /// Published from the core's own count (see the module docs).
     pub(crate) polls: AtomicU64,
     pub(crate) steals: AtomicU64,
     pub(crate) parks: AtomicU64,
+    /// Exact: counted as they happen.
     pub(crate) spawned: AtomicU64,
     pub(crate) completed: AtomicU64,
 }
@@ -41,10 +55,10 @@ pub(crate) fn bump(counter: &AtomicU64) {
     counter.store(counter.load(Relaxed).wrapping_add(1), Release);
 }
 
-/// The counters of a runtime: one padded [`WorkerCounters`] per worker, and the shared fallback for threads
-/// that drive no worker.
+/// The counters of a runtime: one padded [`WorkerCounters`] per worker (each also held by that worker's
+/// core), and the shared fallback for threads that drive no worker.
 pub(crate) struct Counters {
-    pub(crate) workers: Box<[CachePadded<WorkerCounters>]>,
+    pub(crate) workers: Box<[Arc<CachePadded<WorkerCounters>>]>,
     pub(crate) spawned_elsewhere: AtomicU64,
     pub(crate) completed_elsewhere: AtomicU64,
 }
@@ -52,7 +66,7 @@ pub(crate) struct Counters {
 impl Counters {
     pub(crate) fn new(workers: usize) -> Counters {
         Counters {
-            workers: (0..workers).map(|_| CachePadded::new(WorkerCounters::default())).collect(),
+            workers: (0..workers).map(|_| Arc::new(CachePadded::new(WorkerCounters::default()))).collect(),
             spawned_elsewhere: AtomicU64::new(0),
             completed_elsewhere: AtomicU64::new(0),
         }
@@ -60,12 +74,18 @@ impl Counters {
 
     /// Tasks spawned and not yet completed (their futures not yet dropped).
     pub(crate) fn live_tasks(&self) -> usize {
-        // Completions first: see the module docs.
+        let (spawned, completed) = self.spawns_and_completions();
+        spawned.saturating_sub(completed) as usize
+    }
+
+    /// The spawns and the completions, the completions read first (see the module docs): never fewer spawns
+    /// than completions.
+    fn spawns_and_completions(&self) -> (u64, u64) {
         let completed = self.completed_elsewhere.load(Acquire)
             + self.workers.iter().map(|w| w.completed.load(Acquire)).sum::<u64>();
         let spawned = self.spawned_elsewhere.load(Acquire)
             + self.workers.iter().map(|w| w.spawned.load(Acquire)).sum::<u64>();
-        spawned.saturating_sub(completed) as usize
+        (spawned, completed)
     }
 }
 
@@ -74,16 +94,22 @@ impl Counters {
 /// torn); the names are tokio's.
 ///
 /// ```
-/// let rt = coro_core::Runtime::builder().workers(2).build().unwrap();
-/// rt.block_on(async { coro_core::spawn(async {}).join().await.unwrap() });
+/// let rt = coro_core::Runtime::builder().workers(1).build().unwrap();
 /// let metrics = rt.metrics();
-/// assert_eq!(metrics.num_workers(), 2);
-/// assert_eq!(metrics.num_alive_tasks(), 0);
-/// assert!((0..2).map(|i| metrics.worker_poll_count(i)).sum::<u64>() >= 1);
+/// rt.block_on(async {
+///     let task = coro_core::spawn(async { coro_core::yield_now().await });
+///     assert_eq!(metrics.num_alive_tasks(), 1);
+///     task.join().await.unwrap();
+///     assert_eq!(metrics.num_alive_tasks(), 0);
+/// });
+/// assert_eq!(metrics.num_workers(), 1);
+/// assert!(metrics.worker_poll_count(0) >= 2); // published when `block_on` returned
 /// ```
 ///
 /// The counters are always on: each worker counts its own events on a cache line of its own, with no locked
-/// instruction: a few instructions per poll and per spawn (BENCHMARKS.md has the measurements).
+/// instruction: a few instructions per spawned task, one per poll (BENCHMARKS.md has the measurements).
+/// The number of live tasks is exact; a worker's poll count is published by the worker when it parks, every
+/// 61 tasks it runs and when it stops, so a busy worker's may lag a little.
 #[derive(Clone)]
 pub struct RuntimeMetrics {
     shared: Arc<Shared>,
@@ -133,7 +159,7 @@ impl RuntimeMetrics {
         self.worker(worker).parks.load(Relaxed)
     }
 
-    /// How many task polls worker `worker` made.
+    /// How many task polls worker `worker` made, as of its last publication (see the type's docs).
     pub fn worker_poll_count(&self, worker: usize) -> u64 {
         self.worker(worker).polls.load(Relaxed)
     }
@@ -160,5 +186,50 @@ impl fmt::Debug for RuntimeMetrics {
             .field("parks", &(0..n).map(|i| self.worker_park_count(i)).collect::<Vec<_>>())
             .field("blocking_threads", &self.num_blocking_threads())
             .finish()
+    }
+}
+
+#[cfg(all(test, loom))]
+mod loom_tests {
+    use super::*;
+    use crate::loom::{AtomicBool, thread};
+
+    /// Worker 0 spawns a task (counts it, then queues it: a `Release` store), worker 1 takes it and
+    /// completes it (counts it, then publishes the completion: a `Release` store), and a reader reads the
+    /// counters at any point meanwhile: it never sees more completions than spawns, and once it has seen
+    /// the task complete (a join), it sees no task alive.
+    #[test]
+    fn loom_live_tasks_are_never_negative_and_exact_after_a_join() {
+        loom::model(|| {
+            let counters = Arc::new(Counters::new(2));
+            let queued = Arc::new(AtomicBool::new(false));
+            let complete = Arc::new(AtomicBool::new(false));
+            let spawner = {
+                let (counters, queued) = (counters.clone(), queued.clone());
+                thread::spawn(move || {
+                    bump(&counters.workers[0].spawned);
+                    queued.store(true, Release);
+                })
+            };
+            let runner = {
+                let (counters, queued, complete) = (counters.clone(), queued.clone(), complete.clone());
+                thread::spawn(move || {
+                    while !queued.load(Acquire) {
+                        thread::yield_now();
+                    }
+                    bump(&counters.workers[1].completed);
+                    complete.store(true, Release);
+                })
+            };
+            let joined = complete.load(Acquire);
+            let (spawned, completed) = counters.spawns_and_completions();
+            assert!(completed <= spawned, "{completed} completions, {spawned} spawns");
+            if joined {
+                assert_eq!((spawned, completed), (1, 1));
+            }
+            spawner.join().unwrap();
+            runner.join().unwrap();
+            assert_eq!(counters.live_tasks(), 0);
+        });
     }
 }

@@ -76,7 +76,8 @@ use super::park::{Park, Unpark};
 use super::queue::{self, Overflow};
 use super::task::list::OwnedList;
 use super::task::{self, JoinHandle, Placement, Runnable, Schedule, Task};
-use crate::loom::{AtomicBool, AtomicUsize, Mutex, Ordering::*, lock};
+use crate::loom::{AtomicBool, AtomicU64, AtomicUsize, Mutex, Ordering::*, lock};
+use crossbeam_utils::CachePadded;
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
@@ -137,6 +138,10 @@ impl Remote {
 pub(crate) struct Core {
     index: usize,
     tick: u32,
+    /// This worker's counters (see [`metrics`](super::metrics)), and its polls since it started, published to
+    /// them by [`Core::publish_polls`].
+    counters: Arc<CachePadded<WorkerCounters>>,
+    polls: u64,
     lifo: Option<Runnable>,
     run_queue: queue::Local<Runnable>,
     pinned: VecDeque<Runnable>,
@@ -274,6 +279,7 @@ impl Shared {
         timer: Option<Arc<dyn super::Timer>>,
     ) -> (Arc<Shared>, Vec<Box<Core>>) {
         let n = parks.len();
+        let counters = Counters::new(n);
         let mut remotes = Vec::with_capacity(n);
         let mut cores = Vec::with_capacity(n);
         for (index, park) in parks.into_iter().enumerate() {
@@ -288,6 +294,8 @@ impl Shared {
             cores.push(Box::new(Core {
                 index,
                 tick: 0,
+                counters: counters.workers[index].clone(),
+                polls: 0,
                 lifo: None,
                 run_queue: local,
                 pinned: VecDeque::new(),
@@ -305,7 +313,7 @@ impl Shared {
             blocking,
             extension,
             timer,
-            counters: Counters::new(n),
+            counters,
             shutdown: AtomicBool::new(false),
             closing: AtomicBool::new(false),
         });
@@ -334,18 +342,23 @@ impl Shared {
         // SAFETY: the future and its output are `Send`: any worker may poll and drop them. The task joins the
         // owned list if it ever waits; during shutdown, it is cancelled where its `Runnable` is dropped.
         let (notified, join) = unsafe { task::new_task(future, self.clone()) };
-        if self.closing.load(Relaxed) {
-            self.refuse(notified);
-        } else {
-            // Counted where it is queued (`Placement::Back` is a spawn): this code is inlined into every
-            // spawning task, and counting here would take it past what the compiler inlines.
-            self.schedule_from(cx, notified, Placement::Back);
-        }
+        self.schedule_spawned(cx, notified);
         join
     }
 
-    /// Cancels a task spawned while `shutdown_timeout` drains the runtime (no new tasks), counted as spawned
-    /// so that its completion is matched.
+    /// Queues a new task behind the waiting ones, where the spawn is counted, or, while `shutdown_timeout`
+    /// drains the runtime (no new tasks), cancels it at once. Out of line, so that the spawning code above,
+    /// inlined into every spawning task, is no larger than it would be without counters and the closing flag.
+    #[inline(never)]
+    fn schedule_spawned(self: &Arc<Self>, cx: Option<&ThreadCx>, task: Runnable) {
+        if self.closing.load(Relaxed) {
+            return self.refuse(task);
+        }
+        self.schedule_from(cx, task, Placement::Back);
+    }
+
+    /// Cancels a task spawned while `shutdown_timeout` drains the runtime, counted as spawned so that its
+    /// completion is matched.
     #[cold]
     fn refuse(&self, task: Runnable) {
         self.count_spawn_elsewhere();
@@ -520,11 +533,17 @@ impl Core {
                 Some(prev) => self.run_queue.push_back(prev, &shared.inject),
             },
             Placement::Back => {
-                bump(&shared.counters.workers[self.index].spawned);
+                bump(&self.counters.spawned);
                 self.run_queue.push_back(task, &shared.inject);
             }
         }
         shared.notify_parked_local();
+    }
+
+    /// Publishes this worker's poll count, kept in the core between publications (see
+    /// [`metrics`](super::metrics)).
+    fn publish_polls(&self) {
+        self.counters.polls.store(self.polls, Release);
     }
 
     fn has_local_work(&self) -> bool {
@@ -629,7 +648,7 @@ impl Core {
                 continue;
             }
             if let Some(task) = shared.remotes[victim].steal.steal_into(&mut self.run_queue) {
-                bump(&shared.counters.workers[self.index].steals);
+                bump(&self.counters.steals);
                 return Some(task);
             }
         }
@@ -681,7 +700,9 @@ impl std::task::Wake for MainWaker {
 /// shutdown. `main` is polled whenever its waker fired.
 pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() -> bool)>) {
     let shared = &*cx.shared;
-    let counters = &shared.counters.workers[cx.worker.expect("`run` drives a worker")];
+    // Handed to every poll, which counts a completion there (see `metrics`).
+    let counters = with_core(cx, |core| core.counters.clone());
+    let completed = &counters.completed;
     loop {
         match main.as_mut() {
             Some((waker, poll_main)) => {
@@ -714,7 +735,7 @@ pub(crate) fn run(cx: &ThreadCx, mut main: Option<(&MainWaker, &mut dyn FnMut() 
         // injector): look again before parking rather than park with work waiting.
         let dispatched = maintain_due && maintain(cx);
         match task {
-            Some(task) => run_task(cx, task, counters),
+            Some(task) => run_task(cx, task, completed),
             None if dispatched => {}
             None => {
                 cx.current_task.set(0);
@@ -729,15 +750,15 @@ fn with_core<R>(cx: &ThreadCx, f: impl FnOnce(&mut Core) -> R) -> R {
     f(core.as_mut().expect("worker core missing"))
 }
 
-/// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them.
-fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
+/// Runs `task`, then the LIFO slot's tasks, up to [`MAX_LIFO_POLLS`] of them, counting their completions in
+/// `completed`.
+fn run_task(cx: &ThreadCx, mut task: Runnable, completed: &AtomicU64) {
     let shared = &*cx.shared;
     let mut lifo_polls = 0;
     loop {
-        bump(&counters.polls);
         cx.current_task.set(task.id());
         let yielded = coop::budget(|| {
-            let yielded = task.run_counted(&counters.completed)?;
+            let yielded = task.run_counted(completed)?;
             // One that spent its whole budget goes behind the injector's tasks, if any wait there (see
             // "Fairness" above).
             if !shared.inject.is_empty() && !coop::has_budget_remaining() {
@@ -747,6 +768,7 @@ fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
             Some(yielded)
         });
         let next = with_core(cx, |core| {
+            core.polls += 1;
             if let Some(yielded) = yielded {
                 // It woke itself (see `Schedule::yielded`): behind the queued tasks, nobody woken.
                 core.run_queue.push_back(yielded, &shared.inject);
@@ -776,7 +798,10 @@ fn run_task(cx: &ThreadCx, mut task: Runnable, counters: &WorkerCounters) {
 /// Lets the parker poll its driver without blocking (see [`Park::maintain`]). The parker is out of the core
 /// meanwhile, so that wakes it dispatches can schedule into the core. Returns whether it dispatched any.
 fn maintain(cx: &ThreadCx) -> bool {
-    let mut parker = with_core(cx, |core| core.park.take().expect("parker missing"));
+    let mut parker = with_core(cx, |core| {
+        core.publish_polls();
+        core.park.take().expect("parker missing")
+    });
     let dispatched = dispatching(cx, || parker.maintain());
     if dispatched {
         cx.shared.notify_parked_local();
@@ -818,11 +843,12 @@ fn dispatching(cx: &ThreadCx, drive: impl FnOnce()) -> bool {
 fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
     let shared = &*cx.shared;
     let (index, mut parker, was_searching) = with_core(cx, |core| {
+        core.publish_polls();
+        bump(&core.counters.parks);
         let searching = std::mem::replace(&mut core.is_searching, false);
         (core.index, core.park.take().expect("parker missing"), searching)
     });
     let remote = &shared.remotes[index];
-    bump(&shared.counters.workers[index].parks);
     if shared.idle.transition_worker_to_parked(index, was_searching) && shared.has_stealable_work() {
         shared.notify_parked();
     }
@@ -855,6 +881,7 @@ fn park(cx: &ThreadCx, main_woken: Option<&AtomicBool>) {
 /// Stops searching and gives the core's parking state a consistent "awake, not searching" shape (used when
 /// `block_on` returns and worker 0's core goes back to the runtime).
 pub(crate) fn release_core(shared: &Shared, core: &mut Core) {
+    core.publish_polls();
     core.found_work(shared);
     if let Some(task) = core.lifo.take() {
         core.run_queue.push_back(task, &shared.inject);
@@ -867,6 +894,7 @@ pub(crate) fn release_core(shared: &Shared, core: &mut Core) {
 /// Shuts down one worker, on its own thread: its inbox, its `spawn_local` tasks, its share of the owned
 /// tasks, and the references left in its queues.
 pub(crate) fn shutdown_core(cx: &ThreadCx, core: &mut Core) {
+    core.publish_polls();
     let shared = &*cx.shared;
     let remote = &shared.remotes[core.index];
     let leftover = {

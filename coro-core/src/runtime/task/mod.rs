@@ -70,8 +70,8 @@ pub(crate) trait Schedule: Send + Sync + Sized + 'static {
     /// Unlinks a completed task from the owned-tasks list; returns the list's reference if it was linked.
     fn release(&self, task: &Task) -> Option<Task>;
 
-    /// Counts a task that completed (its future dropped) on a thread with no counter of its own: cancelled
-    /// by a shutdown, or run by [`Runnable::run`] rather than by a worker (see [`Runnable::run_counted`]).
+    /// Counts a task that completed (its future dropped) outside a poll, cancelled by a shutdown; a poll
+    /// counts it in its runner's counter (see [`Runnable::run_counted`]).
     fn completed(&self) {}
 }
 
@@ -175,19 +175,18 @@ impl Runnable {
     ///
     /// Must be called on a thread the task may run on: any worker for a `Send` task, its own worker for a
     /// `spawn_local` one. The schedulers guarantee it by where they queue each `Runnable`.
+    ///
+    /// A completion in this poll is not counted: for the schedulers whose tasks are not counted as live (the
+    /// blocking pool's); a worker runs tasks with [`run_counted`](Runnable::run_counted).
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
     pub(crate) fn run(self) -> Option<Runnable> {
-        self.run_with(None)
+        self.run_counted(&AtomicU64::new(0))
     }
 
     /// [`run`](Runnable::run), counting a completion in `completed`, the runner's own counter (a worker's:
     /// cheaper than finding it from the completing task through the thread's context).
     #[must_use = "a task handed back by `Schedule::yielded` must be queued, or it never runs again"]
     pub(crate) fn run_counted(self, completed: &AtomicU64) -> Option<Runnable> {
-        self.run_with(Some(completed))
-    }
-
-    fn run_with(self, completed: Option<&AtomicU64>) -> Option<Runnable> {
         let ptr = self.into_raw();
         // SAFETY: gives the vtable our reference and the right to run.
         unsafe { (ptr.as_ref().vtable.poll)(ptr, completed) }

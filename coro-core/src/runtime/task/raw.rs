@@ -67,8 +67,8 @@ unsafe impl Sync for Header {}
 /// The functions that know a task's concrete `<F, S>`.
 pub(crate) struct Vtable {
     /// Runs the task (consumes a `Runnable`'s reference); returns it if its scheduler hands a yield back. A
-    /// completion is counted in the runner's counter if it has one, else by [`Schedule::completed`].
-    pub(crate) poll: unsafe fn(NonNull<Header>, Option<&AtomicU64>) -> Option<Runnable>,
+    /// completion is counted in the runner's counter, the second argument.
+    pub(crate) poll: unsafe fn(NonNull<Header>, &AtomicU64) -> Option<Runnable>,
     /// Hands a new `Runnable` (whose reference is already counted) to the task's scheduler.
     pub(crate) schedule: unsafe fn(NonNull<Header>),
     /// Frees the allocation (the reference count is zero).
@@ -220,10 +220,7 @@ unsafe fn drop_stage<F: Future, S>(body: &Body<F, S>) -> Result<(), Box<dyn Any 
     panic::catch_unwind(AssertUnwindSafe(|| unsafe { body.set_stage(Stage::Consumed) }))
 }
 
-unsafe fn poll<F: Future, S: Schedule>(
-    ptr: NonNull<Header>,
-    counter: Option<&AtomicU64>,
-) -> Option<Runnable> {
+unsafe fn poll<F: Future, S: Schedule>(ptr: NonNull<Header>, completed: &AtomicU64) -> Option<Runnable> {
     // SAFETY: the vtable of a `TaskCell<F, S>` is only ever called with a pointer to that cell, and the
     // caller's `Runnable` reference keeps it alive.
     let cell = unsafe { cell::<F, S>(ptr) };
@@ -231,7 +228,7 @@ unsafe fn poll<F: Future, S: Schedule>(
         ToRunning::Success => {}
         ToRunning::Cancelled => {
             // SAFETY: `RUNNING` is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr, counter) };
+            unsafe { cancel_and_complete::<F, S>(ptr, || bump(completed)) };
             return None;
         }
         ToRunning::Failed => return None,
@@ -253,18 +250,18 @@ unsafe fn poll<F: Future, S: Schedule>(
             // SAFETY: the stage is still ours; then complete with it.
             unsafe {
                 cell.body.set_stage(Stage::Finished(Ok(output)));
-                complete::<F, S>(ptr, counter);
+                complete::<F, S>(ptr, || bump(completed));
             }
             None
         }
         // SAFETY: `RUNNING` and the poller's reference are handed over.
-        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr, counter) },
+        Ok(Poll::Pending) => unsafe { idle::<F, S>(ptr, completed) },
         Err(payload) => {
             // SAFETY: the stage is still ours. The future panicked: drop it (catching a panic in its drop).
             unsafe {
                 let _ = drop_stage(&cell.body);
                 cell.body.set_stage(Stage::Finished(Err(JoinError::panic(payload))));
-                complete::<F, S>(ptr, counter);
+                complete::<F, S>(ptr, || bump(completed));
             }
             None
         }
@@ -277,10 +274,7 @@ unsafe fn poll<F: Future, S: Schedule>(
 ///
 /// # Safety
 /// The caller set `RUNNING` and gives up its reference.
-unsafe fn idle<F: Future, S: Schedule>(
-    ptr: NonNull<Header>,
-    counter: Option<&AtomicU64>,
-) -> Option<Runnable> {
+unsafe fn idle<F: Future, S: Schedule>(ptr: NonNull<Header>, completed: &AtomicU64) -> Option<Runnable> {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Only pollers set `BOUND`, so this reads what the previous one left.
@@ -294,7 +288,7 @@ unsafe fn idle<F: Future, S: Schedule>(
             // reserved: the completion of an unbound task drops it.
             mem::forget(list_ref);
             // SAFETY: the task is still `RUNNING`, so the stage is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr, counter) };
+            unsafe { cancel_and_complete::<F, S>(ptr, || bump(completed)) };
             return None;
         }
     }
@@ -312,17 +306,18 @@ unsafe fn idle<F: Future, S: Schedule>(
         }
         ToIdle::Cancelled => {
             // SAFETY: the task is still `RUNNING`, so the stage is ours.
-            unsafe { cancel_and_complete::<F, S>(ptr, counter) }
+            unsafe { cancel_and_complete::<F, S>(ptr, || bump(completed)) }
         }
     }
     None
 }
 
-/// Drops the future, stores a `cancelled` error (or the panic of the future's drop), completes.
+/// Drops the future, stores a `cancelled` error (or the panic of the future's drop), completes (counted by
+/// `count`, see [`complete`]).
 ///
 /// # Safety
 /// The caller set `RUNNING` and its reference is consumed by the completion.
-unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option<&AtomicU64>) {
+unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, count: impl FnOnce()) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // SAFETY: `RUNNING` gives exclusive access to the stage.
@@ -333,23 +328,21 @@ unsafe fn cancel_and_complete<F: Future, S: Schedule>(ptr: NonNull<Header>, coun
     // SAFETY: as above.
     unsafe {
         cell.body.set_stage(Stage::Finished(Err(err)));
-        complete::<F, S>(ptr, counter);
+        complete::<F, S>(ptr, count);
     }
 }
 
-/// Counts the completion (in the runner's `counter`, or through the scheduler), publishes the stored output,
-/// notifies the joiner, leaves the owned list, drops the runner's reference (and the list's).
+/// Counts the completion with `count` (in the runner's counter, or, outside a poll, through the scheduler),
+/// publishes the stored output, notifies the joiner, leaves the owned list, drops the runner's reference
+/// (and the list's). Generic over `count`, so that the poll's copy is a bare increment.
 ///
 /// # Safety
 /// The caller set `RUNNING`, stored the output, and gives up its reference.
-unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, counter: Option<&AtomicU64>) {
+unsafe fn complete<F: Future, S: Schedule>(ptr: NonNull<Header>, count: impl FnOnce()) {
     // SAFETY: the caller's reference keeps the cell alive.
     let cell = unsafe { cell::<F, S>(ptr) };
     // Counted before the completion is published, so that whoever sees the task complete sees it counted.
-    match counter {
-        Some(counter) => bump(counter),
-        None => cell.body.scheduler.completed(),
-    }
+    count();
     let snapshot = cell.header.state.transition_to_complete();
     let _ = panic::catch_unwind(AssertUnwindSafe(|| {
         if !snapshot.is_join_interested() {
@@ -464,7 +457,7 @@ unsafe fn shutdown<F: Future, S: Schedule>(ptr: NonNull<Header>) {
     let cell = unsafe { cell::<F, S>(ptr) };
     if cell.header.state.transition_to_shutdown() {
         // SAFETY: the transition made us the runner; our reference is consumed by the completion.
-        unsafe { cancel_and_complete::<F, S>(ptr, None) };
+        unsafe { cancel_and_complete::<F, S>(ptr, || cell.body.scheduler.completed()) };
     } else {
         // Running elsewhere (its poller cancels it) or already complete.
         // SAFETY: the caller's reference.
