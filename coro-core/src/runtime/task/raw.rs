@@ -128,34 +128,28 @@ pub(crate) const LARGE_CELL: usize = 1024;
 pub(crate) const LARGE_CELL_ALIGN: usize = align_of::<CachePadded<u8>>();
 
 impl<F: Future, S> TaskCell<F, S> {
-    /// The allocation's layout: the cell's own, except that a large cell (a future that holds a buffer, say)
-    /// starts on a [`LARGE_CELL_ALIGN`] boundary. The allocator's 16-byte alignment would otherwise put the
-    /// header, the scheduler and the stage's discriminant, which every poll and wake reads, across two cache
-    /// lines three times out of four, and the future's own fields at a different offset in every task; a large
-    /// task is rarely in cache when it runs (one of hundreds of connections), so each line costs a miss
-    /// (BENCHMARKS.md, "Cache misses per echo request at 512 connections"). Small cells keep the plain layout:
-    /// they fit a few lines whatever their start, and the padding would grow them by a third.
-    pub(crate) const LAYOUT: Layout = {
-        let layout = Layout::new::<Self>();
-        if layout.size() < LARGE_CELL || layout.align() >= LARGE_CELL_ALIGN {
-            layout
-        } else {
-            match Layout::from_size_align(layout.size(), LARGE_CELL_ALIGN) {
-                Ok(layout) => layout,
-                Err(_) => panic!("task cell too large"),
-            }
-        }
+    /// Whether this cell is allocated at [`LARGE_CELL_ALIGN`] rather than at its own alignment: a large cell
+    /// (a future that holds a buffer, say). The allocator's 16 bytes would otherwise put the header, the
+    /// scheduler and the stage's tag, which every poll and wake reads, across two cache lines three times out
+    /// of four, and the future's own fields at different offsets in every task; a large task is rarely in
+    /// cache when it runs (one of hundreds of connections), so each line costs a miss (BENCHMARKS.md, "Cache
+    /// misses per echo request at 512 connections"). Small cells keep the plain `Box`: they fit a few lines
+    /// whatever their start, and the padding would grow them by a third.
+    const OVERALIGNED: bool = size_of::<Self>() >= LARGE_CELL && align_of::<Self>() < LARGE_CELL_ALIGN;
+
+    /// The allocation's layout (see [`OVERALIGNED`](Self::OVERALIGNED)).
+    pub(crate) const LAYOUT: Layout = match Self::OVERALIGNED {
+        false => Layout::new::<Self>(),
+        true => match Layout::from_size_align(size_of::<Self>(), LARGE_CELL_ALIGN) {
+            Ok(layout) => layout,
+            Err(_) => panic!("task cell too large"),
+        },
     };
 }
 
 impl<F: Future, S: Schedule> TaskCell<F, S> {
     /// Allocates a task; the returned pointer carries the three initial references.
     pub(crate) fn allocate(future: F, scheduler: S, bound: bool) -> NonNull<Header> {
-        let layout = Self::LAYOUT;
-        // SAFETY: the layout is a `TaskCell`'s, whose size is never zero (the header alone is not).
-        let Some(ptr) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<TaskCell<F, S>>()) else {
-            alloc::handle_alloc_error(layout)
-        };
         let cell = TaskCell {
             header: Header {
                 state: State::new(bound),
@@ -166,9 +160,17 @@ impl<F: Future, S: Schedule> TaskCell<F, S> {
             },
             body: Body { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
         };
+        // `TaskCell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
+        if !Self::OVERALIGNED {
+            return NonNull::from(Box::leak(Box::new(cell))).cast();
+        }
+        let layout = Self::LAYOUT;
+        // SAFETY: the layout is a `TaskCell`'s, whose size is never zero (the header alone is not).
+        let Some(ptr) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<TaskCell<F, S>>()) else {
+            alloc::handle_alloc_error(layout)
+        };
         // SAFETY: `ptr` is a fresh allocation of a `TaskCell`'s size, at least as aligned.
         unsafe { ptr.write(cell) };
-        // `TaskCell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
         ptr.cast()
     }
 }
@@ -434,7 +436,7 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
-    /// Frees the allocation when dropped: after the cell's drop, returned or unwound.
+    /// Frees an over-aligned allocation when dropped: after the cell's drop, returned or unwound.
     struct Free(*mut u8, Layout);
     impl Drop for Free {
         fn drop(&mut self) {
@@ -443,6 +445,11 @@ unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
         }
     }
     let cell = ptr.cast::<TaskCell<F, S>>().as_ptr();
+    if !TaskCell::<F, S>::OVERALIGNED {
+        // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` boxed.
+        drop(unsafe { Box::from_raw(cell) });
+        return;
+    }
     let _free = Free(cell.cast(), TaskCell::<F, S>::LAYOUT);
     // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` initialized and
     // which is dropped exactly once, here.
