@@ -26,7 +26,7 @@
 //! oneshot with a small future (48 + 8 for the scheduler + 24 for the future) fits glibc's 96-byte chunk;
 //! `tests.rs` asserts the sizes this depends on. A cell of [`LARGE_CELL`] bytes or more starts on a pair of
 //! cache lines instead of the allocator's 16 bytes ([`TaskCell::LAYOUT`]): the header, the scheduler and the
-//! stage's tag then share one line, and the future's fields sit at the same offsets in every line.
+//! stage's tag then share one line, and the future's fields lie at the same place in their lines in every task.
 //!
 //! Who may touch what:
 //! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the

@@ -141,8 +141,7 @@ fn large_cells_are_allocated_on_a_cache_line_pair() {
     let (layout, plain) = layouts(&large);
     assert_eq!((layout.size(), layout.align()), (plain.size(), raw::LARGE_CELL_ALIGN));
 
-    // Such a task runs, wakes and is freed as any other (under Miri or valgrind, with the layout it was
-    // allocated with).
+    // Such a task runs, completes and is freed as any other, with the layout it was allocated with.
     let sched = TestSched::default();
     let (notified, join) = sched.spawn(large);
     assert_eq!(notified.id() as usize % raw::LARGE_CELL_ALIGN, 0);
