@@ -23,6 +23,12 @@
 //! is one still waiting: a task that finds another task's waker there moves it to the list (a re-poll with the
 //! same waker changes nothing, and a listed waker is not listed twice). A waiter that gave up (its operation was
 //! dropped) costs one spurious wake-up at the next readiness.
+//!
+//! **Layout.** Each event's dispatch and each wait touch the readiness word, the token, the mutex and a waker
+//! slot of one source, and with hundreds of busy connections a source's state has left the cache since its
+//! last request: so they share one 64-byte line (`ScheduledIo` is `repr(C, align(64))`, the lists of extra
+//! waiters are boxed apart), where a plain layout spread them over two or three (BENCHMARKS.md, "Cache misses
+//! per echo request at 512 connections").
 
 use super::{Driver, IoSlab, lock};
 use coro_core::rt_internal::coop;
@@ -114,7 +120,8 @@ pub(super) fn lookup(io: &IoSlab, token: mio::Token) -> Option<&ScheduledIo> {
     (scheduled.token == token.0).then_some(&**scheduled)
 }
 
-/// The driver's side of a registration.
+/// The driver's side of a registration: one cache line (see "Layout" in the module docs).
+#[repr(C, align(64))]
 pub(super) struct ScheduledIo {
     /// Ready bits and tick.
     readiness: AtomicUsize,
@@ -128,8 +135,9 @@ pub(super) struct ScheduledIo {
 struct Waiters {
     /// The usual single waiter.
     slot: [Option<Waker>; 2],
-    /// The others, when several tasks wait in one direction.
-    others: [Vec<Waker>; 2],
+    /// The others, when several tasks wait in one direction: allocated for the first of them only, so that
+    /// the usual case keeps the whole `ScheduledIo` in one cache line.
+    others: Option<Box<[Vec<Waker>; 2]>>,
 }
 
 impl Waiters {
@@ -140,7 +148,7 @@ impl Waiters {
             Some(current) if current.will_wake(waker) => {}
             Some(current) => {
                 let other = std::mem::replace(current, waker.clone());
-                let others = &mut self.others[index];
+                let others = &mut self.others.get_or_insert_default()[index];
                 if !others.iter().any(|listed| listed.will_wake(&other)) {
                     others.push(other);
                 }
@@ -155,9 +163,8 @@ impl Waiters {
         if let Some(waker) = self.slot[index].take() {
             wakers.push(waker);
         }
-        let others = &mut self.others[index];
-        if !others.is_empty() {
-            wakers.append(others);
+        if let Some(others) = &mut self.others {
+            wakers.append(&mut others[index]);
         }
     }
 }
@@ -369,7 +376,7 @@ impl fmt::Debug for Registration {
 
 #[cfg(test)]
 mod waiters_tests {
-    use super::{Direction, Waiters};
+    use super::{Direction, ScheduledIo, Waiters};
     use std::sync::Arc;
     use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
     use std::task::{Wake, Waker};
@@ -399,7 +406,8 @@ mod waiters_tests {
             waiters.add(Direction::Read, &b);
         }
         waiters.add(Direction::Write, &c);
-        assert!(waiters.others[0].len() <= 2, "re-polls do not grow the list: {}", waiters.others[0].len());
+        let listed = waiters.others.as_ref().map_or(0, |others| others[0].len());
+        assert!(listed <= 2, "re-polls do not grow the list: {listed}");
 
         let mut wakers = Vec::new();
         waiters.take(Direction::Read, &mut wakers);
@@ -412,5 +420,13 @@ mod waiters_tests {
         assert!(wakers.is_empty(), "woken waiters are taken");
         waiters.take(Direction::Write, &mut wakers);
         assert_eq!(wakers.len(), 1);
+    }
+
+    #[cfg(target_pointer_width = "64")]
+    #[test]
+    fn scheduled_io_is_one_cache_line() {
+        // What one event and one wait touch stays in one line: see "Layout" in the module docs.
+        assert_eq!(std::mem::size_of::<ScheduledIo>(), 64);
+        assert_eq!(std::mem::align_of::<ScheduledIo>(), 64);
     }
 }

@@ -1,7 +1,7 @@
 //! The task allocation and the type-erased functions that drive it.
 //!
 //! ```text
-//! Box<TaskCell<F, S>>, #[repr(C)]
+//! TaskCell<F, S>, #[repr(C)], allocated with TaskCell::LAYOUT
 //! +--------------------------------------------------------------+
 //! | Header (48 bytes on 64-bit targets)                          |
 //! |   state       AtomicUsize: flags + refcount (see `state.rs`) |
@@ -24,7 +24,9 @@
 //! queues' rings, the injector's `VecDeque`), and the owned-tasks list finds a task's shard from its address
 //! and whether it is linked from the links themselves, so neither needs a field here. A task parked on a
 //! oneshot with a small future (48 + 8 for the scheduler + 24 for the future) fits glibc's 96-byte chunk;
-//! `tests.rs` asserts the sizes this depends on.
+//! `tests.rs` asserts the sizes this depends on. A cell of [`LARGE_CELL`] bytes or more starts on a pair of
+//! cache lines instead of the allocator's 16 bytes ([`TaskCell::LAYOUT`]): the header, the scheduler and the
+//! stage's tag then share one line, and the future's fields lie at the same place in their lines in every task.
 //!
 //! Who may touch what:
 //! - `stage`: the thread that set `RUNNING` (poll, cancel, complete), then, once `COMPLETE` is set, the
@@ -37,6 +39,8 @@ use super::state::{Snapshot, State, ToIdle, ToRunning};
 use super::{JoinError, Placement, Runnable, Schedule, Task, waker};
 use crate::loom::{AtomicU64, UnsafeCell};
 use crate::runtime::metrics::bump;
+use crossbeam_utils::CachePadded;
+use std::alloc::{self, Layout};
 use std::any::Any;
 use std::future::Future;
 use std::marker::PhantomData;
@@ -118,10 +122,35 @@ impl<F: Future, S: Schedule> VtableOf<F, S> {
     };
 }
 
+/// Cells at least this large are allocated at [`LARGE_CELL_ALIGN`] (see [`TaskCell::LAYOUT`]).
+pub(crate) const LARGE_CELL: usize = 1024;
+/// A pair of cache lines on the targets whose prefetchers fetch lines in pairs (`CachePadded`'s alignment).
+pub(crate) const LARGE_CELL_ALIGN: usize = align_of::<CachePadded<u8>>();
+
+impl<F: Future, S> TaskCell<F, S> {
+    /// Whether this cell is allocated at [`LARGE_CELL_ALIGN`] rather than at its own alignment: a large cell
+    /// (a future that holds a buffer, say). The allocator's 16 bytes would otherwise put the header, the
+    /// scheduler and the stage's tag, which every poll and wake reads, across two cache lines three times out
+    /// of four, and the future's own fields at different offsets in every task; a large task is rarely in
+    /// cache when it runs (one of hundreds of connections), so each line costs a miss (BENCHMARKS.md, "Cache
+    /// misses per echo request at 512 connections"). Small cells keep the plain `Box`: they fit a few lines
+    /// whatever their start, and the padding would grow them by a third.
+    const OVERALIGNED: bool = size_of::<Self>() >= LARGE_CELL && align_of::<Self>() < LARGE_CELL_ALIGN;
+
+    /// The allocation's layout (see [`OVERALIGNED`](Self::OVERALIGNED)).
+    pub(crate) const LAYOUT: Layout = match Self::OVERALIGNED {
+        false => Layout::new::<Self>(),
+        true => match Layout::from_size_align(size_of::<Self>(), LARGE_CELL_ALIGN) {
+            Ok(layout) => layout,
+            Err(_) => panic!("task cell too large"),
+        },
+    };
+}
+
 impl<F: Future, S: Schedule> TaskCell<F, S> {
     /// Allocates a task; the returned pointer carries the three initial references.
     pub(crate) fn allocate(future: F, scheduler: S, bound: bool) -> NonNull<Header> {
-        let cell = Box::new(TaskCell {
+        let cell = TaskCell {
             header: Header {
                 state: State::new(bound),
                 vtable: &VtableOf::<F, S>::VTABLE,
@@ -130,9 +159,19 @@ impl<F: Future, S: Schedule> TaskCell<F, S> {
                 join_waker: UnsafeCell::new(None),
             },
             body: Body { scheduler, stage: UnsafeCell::new(Stage::Running(future)) },
-        });
+        };
         // `TaskCell` is `repr(C)` with the header first, so the cell pointer is a header pointer.
-        NonNull::from(Box::leak(cell)).cast()
+        if !Self::OVERALIGNED {
+            return NonNull::from(Box::leak(Box::new(cell))).cast();
+        }
+        let layout = Self::LAYOUT;
+        // SAFETY: the layout is a `TaskCell`'s, whose size is never zero (the header alone is not).
+        let Some(ptr) = NonNull::new(unsafe { alloc::alloc(layout) }.cast::<TaskCell<F, S>>()) else {
+            alloc::handle_alloc_error(layout)
+        };
+        // SAFETY: `ptr` is a fresh allocation of a `TaskCell`'s size, at least as aligned.
+        unsafe { ptr.write(cell) };
+        ptr.cast()
     }
 }
 
@@ -390,8 +429,24 @@ unsafe fn schedule<F: Future, S: Schedule>(ptr: NonNull<Header>) {
 }
 
 unsafe fn dealloc<F: Future, S>(ptr: NonNull<Header>) {
-    // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` boxed.
-    drop(unsafe { Box::from_raw(ptr.cast::<TaskCell<F, S>>().as_ptr()) });
+    /// Frees an over-aligned allocation when dropped: after the cell's drop, returned or unwound.
+    struct Free(*mut u8, Layout);
+    impl Drop for Free {
+        fn drop(&mut self) {
+            // SAFETY: `allocate` allocated this pointer with this layout, and the cell in it has been dropped.
+            unsafe { alloc::dealloc(self.0, self.1) };
+        }
+    }
+    let cell = ptr.cast::<TaskCell<F, S>>().as_ptr();
+    if !TaskCell::<F, S>::OVERALIGNED {
+        // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` boxed.
+        drop(unsafe { Box::from_raw(cell) });
+        return;
+    }
+    let _free = Free(cell.cast(), TaskCell::<F, S>::LAYOUT);
+    // SAFETY: the reference count is zero: nobody else can reach the cell, which `allocate` initialized and
+    // which is dropped exactly once, here.
+    unsafe { ptr::drop_in_place(cell) };
 }
 
 unsafe fn read_output<F: Future, S: Schedule>(ptr: NonNull<Header>, dst: *mut ()) {

@@ -123,6 +123,32 @@ fn task_sizes_for_the_idle_target() {
     }
 }
 
+/// A large cell (a future holding a buffer) starts on a cache-line pair, a small one keeps its own layout.
+#[test]
+fn large_cells_are_allocated_on_a_cache_line_pair() {
+    use crate::runtime::worker::Shared;
+
+    fn layouts<F: Future>(_: &F) -> (std::alloc::Layout, std::alloc::Layout) {
+        (raw::TaskCell::<F, Arc<Shared>>::LAYOUT, std::alloc::Layout::new::<raw::TaskCell<F, Arc<Shared>>>())
+    }
+    let (layout, plain) = layouts(&async {});
+    assert_eq!(layout, plain);
+    let large = async {
+        let buf = [0u8; 4096];
+        poll_fn(|_| Poll::Ready(())).await;
+        buf.len()
+    };
+    let (layout, plain) = layouts(&large);
+    assert_eq!((layout.size(), layout.align()), (plain.size(), raw::LARGE_CELL_ALIGN));
+
+    // Such a task runs, completes and is freed as any other, with the layout it was allocated with.
+    let sched = TestSched::default();
+    let (notified, join) = sched.spawn(large);
+    assert_eq!(notified.id() as usize % raw::LARGE_CELL_ALIGN, 0);
+    assert!(notified.run().is_none());
+    assert_eq!(crate::block_on(join.join()).unwrap(), 4096);
+}
+
 #[test]
 fn wake_during_poll_schedules_once_after_the_poll() {
     let sched = TestSched::default();
