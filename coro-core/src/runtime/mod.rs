@@ -7,7 +7,7 @@
 //!   anyone ─────────────────────────────▶ Injector ◀──────────────────────┐
 //!                                            │  every 61 ticks, or idle     │
 //!                                            ▼                              │
-//!   worker i:  LIFO slot ─▶ run queue (256, stealable) ◀── steal half ── worker j
+//!   worker i:  LIFO slot ─▶ run queue (512, stealable) ◀── steal half ── worker j
 //!              pinned queue (spawn_local) ◀── inbox ◀── wakes from other threads
 //!              nothing to do ─▶ search (≤ half the workers) ─▶ park (Park trait)
 //! ```

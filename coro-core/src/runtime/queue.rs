@@ -3,7 +3,7 @@
 //! # Design
 //!
 //! Modeled on the Chase-Lev-style queue of tokio's multi-thread scheduler (itself after Go's `runqput` /
-//! `runqsteal`). The ring has [`CAPACITY`] (256) slots. Only the owning worker pushes (at `tail`) and pops (at
+//! `runqsteal`). The ring has [`CAPACITY`] (512) slots. Only the owning worker pushes (at `tail`) and pops (at
 //! `head`); any other worker may steal half of the queue at once.
 //!
 //! `head` is one `AtomicU64` packing two `u32` positions, `(steal, real)`:
@@ -14,7 +14,7 @@
 //!
 //! `tail` is written only by the owner; its `Release` store publishes the slot just written.
 //!
-//! When the ring is full, the owner moves half of it (128 tasks) plus the new one to the injector in one
+//! When the ring is full, the owner moves half of it (256 tasks) plus the new one to the injector in one
 //! batch (one lock), as Go's `runqputslow` does; if a steal is in progress it sends just the new task there.
 //! A stealer copies straight into its own ring (which must have room for half a queue) and runs the last task
 //! it took without queueing it.
@@ -27,8 +27,13 @@ use crate::loom::{Arc, AtomicU32, AtomicU64, Ordering::*, UnsafeCell};
 use std::fmt;
 use std::mem::MaybeUninit;
 
-/// Slots in a worker's ring (4 under loom, so that the models can fill it).
-pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 256 };
+/// Slots in a worker's ring (4 under loom, so that the models can fill it). Twice tokio's and Go's 256: the
+/// wakes a worker's I/O driver dispatches are queued here only while the injector is empty (see
+/// `worker::dispatching`), so a worker serving a few hundred busy connections with 256 slots spilled a batch
+/// into the injector, and every later batch followed it there to keep its turn; at 512 connections that
+/// cost about 5% more CPU per echo request, in the kernel, than serving the same order from the ring
+/// (BENCHMARKS.md, "The run queue's capacity").
+pub(crate) const CAPACITY: usize = if cfg!(loom) { 4 } else { 512 };
 const MASK: u32 = CAPACITY as u32 - 1;
 
 /// Where a full queue sends its overflow.
@@ -399,7 +404,7 @@ mod tests {
         // An empty queue yields nothing; a full destination refuses.
         let (mut c, steal_c) = new::<usize>();
         assert!(steal_c.steal_into(&mut a).is_none());
-        for i in 0..200 {
+        for i in 0..CAPACITY / 2 + 1 {
             c.push_back(i, &inj);
         }
         assert!(steal_a.steal_into(&mut c).is_none());

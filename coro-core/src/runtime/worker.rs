@@ -10,7 +10,7 @@
 //!   still in cache). A chain of LIFO runs is capped at [`MAX_LIFO_POLLS`] per tick, after which the
 //!   slot's task goes to the back of the queue, so two tasks waking each other cannot starve the rest (and
 //!   wakes a sleeper only if other tasks are queued: a pair alone keeps to one worker);
-//! - the run queue ([`queue`](super::queue)): 256 slots, stealable, overflowing half to the injector;
+//! - the run queue ([`queue`](super::queue)): 512 slots, stealable, overflowing half to the injector;
 //! - the pinned queue: `spawn_local` tasks, runnable only here. Other threads waking them push to this
 //!   worker's inbox (a mutex-guarded deque) and unpark it specifically.
 //!
@@ -817,7 +817,7 @@ fn maintain(cx: &ThreadCx) -> bool {
 /// everything queued before it is in the run queue, and it runs in turn without a round trip through the
 /// injector's lock. Otherwise the whole batch goes to the injector, in one lock. Splitting a batch, or
 /// queueing it locally while older tasks wait in the injector, would break the first come, first served
-/// order: with more ready sockets than the run queue's 256 slots, the overflow would sit in the injector,
+/// order: with more ready sockets than the run queue's 512 slots, the overflow would sit in the injector,
 /// read one task per 61 ticks, while every poll of the driver refilled the run queue, and the connections
 /// that overflowed would wait for milliseconds (BENCHMARKS.md, "Measurements behind design choices").
 /// From the injector they are served in batches the size of the worker's fair share, and idle workers take
